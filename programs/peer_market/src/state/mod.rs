@@ -1,0 +1,2 @@
+//! Rules that belong to the program's account types (layouts are generated in `interface.rs`).
+pub mod config;
