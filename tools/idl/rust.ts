@@ -65,6 +65,7 @@ function accessors(spec: ProgramSpec, f: FieldDef): string[] {
       const st = storage(spec, t);
       fn(`${n}(&self) -> &${st}`, `&self.${n}`);
       fn(`${n}_mut(&mut self) -> &mut ${st}`, `&mut self.${n}`);
+      fn(`set_${n}(&mut self, value: &${st})`, `self.${n} = *value;`);
     }
     void len;
     return out;
@@ -233,7 +234,7 @@ function contextBlock(spec: ProgramSpec, ix: InstructionDef): string[] {
   const fixed = (a: AccountParamDef) => Boolean(a.address || a.programData || (a.pda && constPdaName(a.pda)));
   const implied = (a: AccountParamDef, b: AccountParamDef) =>
     (fixed(a) && fixed(b)) || (a.signer && fixed(b)) || (b.signer && fixed(a));
-  const writable = ix.accounts.filter((a) => a.writable);
+  const writable = ix.accounts.filter((a) => a.writable && !a.mayAlias);
   for (let i = 1; i < writable.length; i++) {
     for (let j = 0; j < i; j++) {
       if (implied(writable[i], writable[j])) continue;

@@ -62,6 +62,11 @@ export interface AccountParamDef {
   pda?: SeedDef[];
   /** This program's ProgramData account (BPF upgradeable loader); address checked by the parser. */
   programData?: boolean;
+  /**
+   * A writable account that only receives lamports (a rent refund); it may be the same
+   * account as another writable one, so the no-duplicates check leaves it out.
+   */
+  mayAlias?: boolean;
 }
 
 export interface InstructionDef {

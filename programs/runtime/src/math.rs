@@ -94,6 +94,33 @@ pub fn bps_of(amount: u64, bps: u16) -> Result<u64, ProgramError> {
     mul_div_floor(amount, bps as u64, 10_000)
 }
 
+/// `floor((hi · 2^64 + lo) / d)`, a 128-by-64 division whose quotient fits in u64 (`hi < d`):
+/// returns the quotient and writes the remainder to `*rem`. Fails when `d == 0` or `hi >= d`.
+/// With [`mul_wide`] this is enough for 64.64 fixed point (e.g. a reward-per-share accumulator).
+#[inline(always)]
+#[track_caller]
+pub fn div_wide_rem(hi: u64, lo: u64, d: u64, rem: &mut u64) -> Result<u64, ProgramError> {
+    let mut q = 0u64;
+    if !div_wide_checked(hi, lo, d, &mut q, rem) {
+        return Err(overflow_at(Location::caller()));
+    }
+    Ok(q)
+}
+
+#[inline(never)]
+fn div_wide_checked(hi: u64, lo: u64, d: u64, q: &mut u64, rem: &mut u64) -> bool {
+    if d == 0 || hi >= d {
+        return false;
+    }
+    if hi == 0 {
+        *q = lo / d;
+        *rem = lo % d;
+    } else {
+        *rem = div_wide(hi, lo, d, q);
+    }
+    true
+}
+
 /// The full 128-bit product as `(high, low)`, from four 32x32 multiplies.
 #[inline(always)]
 pub fn mul_wide(a: u64, b: u64) -> (u64, u64) {

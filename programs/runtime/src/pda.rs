@@ -69,3 +69,26 @@ pub fn is_pda(account_key: &Pubkey, seeds_with_bump: &[&[u8]], program_id: &Pubk
     let mut derived = [0u8; 32];
     create_program_address(seeds_with_bump, program_id, &mut derived).is_ok() && crate::pubkey_eq(&derived, account_key)
 }
+
+/// The marker the runtime appends when deriving a program address.
+const PDA_MARKER: &[u8] = b"ProgramDerivedAddress";
+
+/// True when `account_key` is `sha256(seeds_with_bump ++ program_id ++ "ProgramDerivedAddress")`,
+/// i.e. the address `create_program_address` would return — but computed with `sol_sha256`
+/// (~100–200 CU) instead of `sol_create_program_address` (1,500 CU), skipping the off-curve
+/// test. Use it only where that test is already settled: the bump was found with
+/// `find_program_address` and stored by this program when the account was created, or a CPI
+/// signing with the same seeds will run the test anyway (it fails for on-curve addresses).
+#[inline(never)]
+pub fn is_derived_address(account_key: &Pubkey, seeds_with_bump: &[&[u8]], program_id: &Pubkey) -> bool {
+    if seeds_with_bump.len() > MAX_SEEDS {
+        return false;
+    }
+    let mut parts: [&[u8]; MAX_SEEDS + 2] = [&[]; MAX_SEEDS + 2];
+    parts[..seeds_with_bump.len()].copy_from_slice(seeds_with_bump);
+    parts[seeds_with_bump.len()] = program_id;
+    parts[seeds_with_bump.len() + 1] = PDA_MARKER;
+    let mut derived = [0u8; 32];
+    crate::hash::sha256(&parts[..seeds_with_bump.len() + 2], &mut derived);
+    crate::pubkey_eq(&derived, account_key)
+}

@@ -181,10 +181,24 @@ impl TokenAccount {
     }
 }
 
+const IX_TRANSFER: u8 = 3;
 const IX_BURN: u8 = 8;
 const IX_CLOSE_ACCOUNT: u8 = 9;
 const IX_TRANSFER_CHECKED: u8 = 12;
 const IX_INITIALIZE_ACCOUNT3: u8 = 18;
+
+/// Moves `amount` from `from` to `to`, `authority` signing (a PDA through `signers`). The
+/// Token program checks that both accounts hold the same mint; callers check which mint.
+/// Cheaper than `transfer_checked` (no mint account to load).
+#[inline(always)]
+pub fn transfer(from: &AccountInfo, to: &AccountInfo, authority: &AccountInfo, amount: u64, signers: &[&[&[u8]]]) -> ProgramResult {
+    let mut data = [0u8; 9];
+    data[0] = IX_TRANSFER;
+    data[1..9].copy_from_slice(&amount.to_le_bytes());
+    let metas = [AccountMeta::writable(from.key()), AccountMeta::writable(to.key()), AccountMeta::signer(authority.key())];
+    let ix = Instruction { program_id: &TOKEN_PROGRAM_ID, accounts: &metas, data: &data };
+    invoke_signed(&ix, &[from, to, authority], signers)
+}
 
 /// Moves `amount` from `from` to `to` (both of `mint`), `authority` signing (a PDA through
 /// `signers`). `decimals` must match the mint, so a wrong mint cannot slip through.
