@@ -1,5 +1,6 @@
 /** The market's default economics (product.md), used by deployment, the main job and tests. */
 import { BN } from '@coral-xyz/anchor';
+import { PublicKey } from '@solana/web3.js';
 
 /** ConfigParams as the Anchor client encodes them (camelCase, BN for u64). */
 export interface ConfigParams {
@@ -20,6 +21,8 @@ export interface ConfigParams {
   voteQuorum: number;
   maxJobAttempts: number;
   paused: boolean;
+  /** Signs enclave attestations; the default key disables the confidential tier. */
+  attestationAuthority: PublicKey;
 }
 
 const PEER = 1_000_000_000; // 1 $PEER in base units (9 decimals)
@@ -44,5 +47,6 @@ export function defaultParams(): ConfigParams {
     voteQuorum: 3,
     maxJobAttempts: 3,
     paused: false,
+    attestationAuthority: PublicKey.default,
   };
 }

@@ -1,165 +1,51 @@
 /**
  * The interface of `peer_market`: the single source of truth for its instructions, accounts,
- * events, errors, seeds and constants. `npm run build` turns it into the Anchor IDL, the TS
- * type helper and `src/interface.rs`. Error codes are positional: only ever append.
+ * events, errors, seeds and constants (one file per area in `spec/`). `npm run build` turns it
+ * into the Anchor IDL, the TS type helper and `src/interface.rs`.
  */
 import type { ProgramSpec } from '../../tools/idl/spec';
-
-const SYSTEM_PROGRAM = '11111111111111111111111111111111';
-const TOKEN_PROGRAM = 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA';
-
-const DAY = 86_400n;
+import { configInstructions, configTypes } from './spec/config';
+import { constants } from './spec/constants';
+import { creditInstructions, creditTypes } from './spec/credits';
+import { errors } from './spec/errors';
+import { jobInstructions, jobTypes } from './spec/jobs';
+import { verificationInstructions, verificationTypes } from './spec/verification';
+import { workerInstructions, workerTypes } from './spec/workers';
 
 export const peerMarket: ProgramSpec = {
   name: 'peer_market',
   version: '0.1.0',
   description: 'Peer Cycles market: config, workers and bonds, credits, job escrow, challenges',
-  constants: [
-    { name: 'SEED_CONFIG', kind: 'bytes', value: 'config', docs: 'Seed of the config PDA (one per program).' },
-    { name: 'SEED_USDC_VAULT', kind: 'bytes', value: 'usdc_vault', docs: 'Seed of the USDC vault token account PDA.' },
-    { name: 'USDC_DECIMALS', kind: 'u8', value: 6n, docs: 'Decimals the USDC mint must have.' },
-    { name: 'CREDIT_BASE_UNITS', kind: 'u64', value: 10_000n, docs: '1 credit = $0.01 = 10,000 USDC base units.' },
-    { name: 'BPS_DENOMINATOR', kind: 'u16', value: 10_000n, docs: 'Basis points in one whole.' },
-    { name: 'TIER_COUNT', kind: 'u8', value: 3n, docs: 'Tiers: open, verified, confidential.' },
-    { name: 'MIN_WORKER_FEE_BPS', kind: 'u16', value: 5_000n, docs: 'Lowest worker share of a job fee.' },
-    { name: 'MAX_WORKER_FEE_BPS', kind: 'u16', value: 9_500n, docs: 'Highest worker share of a job fee.' },
-    { name: 'MAX_BOND', kind: 'u64', value: 1_000_000_000_000_000n, docs: 'Upper bound of any bond parameter, in $PEER base units.' },
-    { name: 'MIN_UNBOND_COOLDOWN_SECS', kind: 'u32', value: 3_600n },
-    { name: 'MAX_UNBOND_COOLDOWN_SECS', kind: 'u32', value: 30n * DAY },
-    { name: 'MAX_CLAIM_DELAY_SECS', kind: 'u32', value: 3_600n },
-    { name: 'MIN_JOB_TIMEOUT_SECS', kind: 'u32', value: 30n },
-    { name: 'MAX_JOB_TIMEOUT_SECS', kind: 'u32', value: DAY },
-    { name: 'MIN_CHALLENGE_WINDOW_SECS', kind: 'u32', value: 60n },
-    { name: 'MAX_CHALLENGE_WINDOW_SECS', kind: 'u32', value: 7n * DAY },
-    { name: 'MIN_VOTE_WINDOW_SECS', kind: 'u32', value: 60n },
-    { name: 'MAX_VOTE_WINDOW_SECS', kind: 'u32', value: 3n * DAY },
-    { name: 'MAX_VOTE_QUORUM', kind: 'u8', value: 32n },
-    { name: 'MAX_TIMEOUT_SLASH_BPS', kind: 'u16', value: 1_000n },
-    { name: 'MAX_JOB_ATTEMPTS', kind: 'u8', value: 10n },
+  constants,
+  types: { ...configTypes, ...workerTypes, ...creditTypes, ...jobTypes, ...verificationTypes },
+  accounts: ['Config', 'FeeLedger', 'Worker', 'CreditAccount', 'Job', 'MatcherRegistration', 'Validator', 'Challenge', 'Vote'],
+  events: [
+    'ConfigInitialized',
+    'ConfigUpdated',
+    'WorkerRegistered',
+    'WorkerUpdated',
+    'WorkerPauseChanged',
+    'BondChanged',
+    'WorkerClosed',
+    'EarningsClaimed',
+    'CreditsChanged',
+    'JobPosted',
+    'JobCancelled',
+    'JobAssigned',
+    'ResultSubmitted',
+    'JobExpired',
+    'JobFinalized',
+    'FeesSwept',
+    'MatcherChanged',
+    'ValidatorChanged',
+    'ChallengeOpened',
+    'VoteCommitted',
+    'VoteRevealed',
+    'ChallengeResolved',
+    'EnclaveRegistered',
   ],
-  types: {
-    Tier: {
-      kind: 'enum',
-      docs: 'Service tier of a job: no guarantee, optimistic re-execution, or TEE attested.',
-      variants: ['Open', 'Verified', 'Confidential'],
-    },
-    ConfigParams: {
-      kind: 'struct',
-      docs: 'Economic parameters, each bounded by the MIN_/MAX_ constants.',
-      fields: [
-        { name: 'worker_fee_bps', type: 'u16', docs: 'Worker share of a finalized job fee (70% = 7000).' },
-        { name: 'staker_share_bps', type: 'u16', docs: 'Stakers\' share of the network margin; the treasury gets the rest.' },
-        { name: 'min_bond', type: { array: ['u64', 3] }, docs: 'Minimum worker bond per tier ($PEER base units), non-decreasing.' },
-        { name: 'validator_min_bond', type: 'u64', docs: 'Minimum validator bond ($PEER base units).' },
-        { name: 'challenge_bond', type: 'u64', docs: 'Bond a challenger posts ($PEER base units).' },
-        { name: 'unbond_cooldown_secs', type: 'u32', docs: 'Delay between requesting an unbond and withdrawing it.' },
-        { name: 'claim_delay_secs', type: 'u32', docs: 'After this long unassigned, an eligible worker may claim a job itself.' },
-        { name: 'job_timeout_secs', type: 'u32', docs: 'Time an assigned worker has to submit a result.' },
-        { name: 'challenge_window_secs', type: 'u32', docs: 'Time after a result during which it can be challenged.' },
-        { name: 'commit_window_secs', type: 'u32', docs: 'Vote commit phase of a challenge.' },
-        { name: 'reveal_window_secs', type: 'u32', docs: 'Vote reveal phase of a challenge.' },
-        { name: 'slash_bps', type: 'u16', docs: 'Fraction of its bond a worker loses on a lost challenge.' },
-        { name: 'challenger_reward_bps', type: 'u16', docs: 'Fraction of a slash paid to the challenger; the rest is burned.' },
-        { name: 'timeout_slash_bps', type: 'u16', docs: 'Fraction of its bond a worker loses when its job expires (0 = none).' },
-        { name: 'vote_quorum', type: 'u8', docs: 'Matching revealed votes that decide a challenge.' },
-        { name: 'max_job_attempts', type: 'u8', docs: 'Assignments a job gets before an expiry refunds it.' },
-        { name: 'paused', type: 'bool', docs: 'Emergency stop for new jobs and assignments.' },
-      ],
-    },
-    Config: {
-      kind: 'struct',
-      docs: 'The market\'s singleton configuration (PDA ["config"]).',
-      fields: [
-        { name: 'admin', type: 'pubkey' },
-        { name: 'pending_admin', type: 'pubkey', docs: 'Proposed next admin (all zero when none).' },
-        { name: 'usdc_mint', type: 'pubkey' },
-        { name: 'peer_mint', type: 'pubkey' },
-        { name: 'usdc_vault', type: 'pubkey', docs: 'The program\'s USDC vault (PDA ["usdc_vault"], owned by the config PDA).' },
-        { name: 'treasury', type: 'pubkey', docs: 'USDC token account that receives the treasury share.' },
-        { name: 'staking_reward_vault', type: 'pubkey', docs: 'USDC token account that receives the stakers\' share.' },
-        { name: 'params', type: { defined: 'ConfigParams' } },
-        { name: 'peer_decimals', type: 'u8' },
-        { name: 'bump', type: 'u8' },
-        { name: 'usdc_vault_bump', type: 'u8' },
-        { name: 'reserved', type: { array: ['u8', 128] }, docs: 'Room for later fields without a migration.' },
-      ],
-    },
-    ConfigInitialized: {
-      kind: 'struct',
-      fields: [
-        { name: 'admin', type: 'pubkey' },
-        { name: 'usdc_mint', type: 'pubkey' },
-        { name: 'peer_mint', type: 'pubkey' },
-        { name: 'usdc_vault', type: 'pubkey' },
-        { name: 'treasury', type: 'pubkey' },
-        { name: 'staking_reward_vault', type: 'pubkey' },
-        { name: 'params', type: { defined: 'ConfigParams' } },
-      ],
-    },
-    ConfigUpdated: {
-      kind: 'struct',
-      fields: [
-        { name: 'admin', type: 'pubkey' },
-        { name: 'previous', type: { defined: 'ConfigParams' } },
-        { name: 'params', type: { defined: 'ConfigParams' } },
-      ],
-    },
-  },
-  accounts: ['Config'],
-  events: ['ConfigInitialized', 'ConfigUpdated'],
-  instructions: [
-    {
-      name: 'initialize_config',
-      docs: 'Creates the config and the USDC vault. Only the program\'s upgrade authority may call it, once.',
-      accounts: [
-        { name: 'admin', signer: true, writable: true, docs: 'Pays rent; must be the program\'s upgrade authority.' },
-        { name: 'config', writable: true, pda: [{ kind: 'const', constant: 'SEED_CONFIG' }] },
-        { name: 'program_data', programData: true, docs: 'This program\'s ProgramData account (BPF upgradeable loader).' },
-        { name: 'usdc_mint' },
-        { name: 'peer_mint' },
-        { name: 'usdc_vault', writable: true, pda: [{ kind: 'const', constant: 'SEED_USDC_VAULT' }] },
-        { name: 'treasury', docs: 'USDC token account.' },
-        { name: 'staking_reward_vault', docs: 'USDC token account.' },
-        { name: 'token_program', address: TOKEN_PROGRAM },
-        { name: 'system_program', address: SYSTEM_PROGRAM },
-      ],
-      args: [{ name: 'params', type: { defined: 'ConfigParams' } }],
-    },
-    {
-      name: 'update_config',
-      docs: 'Replaces the economic parameters (admin only, same bounds as initialization).',
-      accounts: [
-        { name: 'admin', signer: true },
-        { name: 'config', writable: true, pda: [{ kind: 'const', constant: 'SEED_CONFIG' }] },
-      ],
-      args: [{ name: 'params', type: { defined: 'ConfigParams' } }],
-    },
-  ],
-  errors: [
-    { name: 'DuplicateMutableAccount', msg: 'The same account was passed twice where writable accounts must differ' },
-    { name: 'MathOverflow', msg: 'Arithmetic overflow' },
-    { name: 'Unauthorized', msg: 'The signer is not the config admin' },
-    { name: 'NotUpgradeAuthority', msg: 'Only the program upgrade authority may initialize the config' },
-    { name: 'ConfigAlreadyInitialized', msg: 'The config account already exists' },
-    { name: 'InvalidUsdcMint', msg: 'The USDC mint must be an initialized SPL mint with 6 decimals' },
-    { name: 'InvalidPeerMint', msg: 'The $PEER mint must be an initialized SPL mint other than USDC' },
-    { name: 'InvalidTokenAccount', msg: 'Expected an initialized USDC token account' },
-    { name: 'InvalidWorkerFee', msg: 'worker_fee_bps is outside [MIN_WORKER_FEE_BPS, MAX_WORKER_FEE_BPS]' },
-    { name: 'InvalidStakerShare', msg: 'staker_share_bps is above 10000' },
-    { name: 'InvalidMinBond', msg: 'min_bond must be non-decreasing by tier and at most MAX_BOND' },
-    { name: 'InvalidValidatorBond', msg: 'validator_min_bond must be within [1, MAX_BOND]' },
-    { name: 'InvalidChallengeBond', msg: 'challenge_bond must be within [1, MAX_BOND]' },
-    { name: 'InvalidUnbondCooldown', msg: 'unbond_cooldown_secs is outside its bounds' },
-    { name: 'InvalidClaimDelay', msg: 'claim_delay_secs is above MAX_CLAIM_DELAY_SECS' },
-    { name: 'InvalidJobTimeout', msg: 'job_timeout_secs is outside its bounds' },
-    { name: 'InvalidChallengeWindow', msg: 'challenge_window_secs is outside its bounds' },
-    { name: 'InvalidVoteWindow', msg: 'commit_window_secs or reveal_window_secs is outside its bounds' },
-    { name: 'InvalidSlashBps', msg: 'slash_bps must be within [1, 10000]' },
-    { name: 'InvalidChallengerReward', msg: 'challenger_reward_bps is above 10000' },
-    { name: 'InvalidTimeoutSlash', msg: 'timeout_slash_bps is above MAX_TIMEOUT_SLASH_BPS' },
-    { name: 'InvalidVoteQuorum', msg: 'vote_quorum must be within [1, MAX_VOTE_QUORUM]' },
-    { name: 'InvalidMaxJobAttempts', msg: 'max_job_attempts must be within [1, MAX_JOB_ATTEMPTS]' },
-  ],
+  instructions: [...configInstructions, ...workerInstructions, ...creditInstructions, ...jobInstructions, ...verificationInstructions],
+  errors,
 };
 
 export default peerMarket;

@@ -15,6 +15,28 @@ pub const ID: Pubkey = [254, 120, 86, 187, 22, 189, 207, 168, 18, 96, 162, 25, 1
 pub const SEED_CONFIG: &[u8] = b"config";
 /// Seed of the USDC vault token account PDA.
 pub const SEED_USDC_VAULT: &[u8] = b"usdc_vault";
+/// Seed of the fee ledger PDA (unswept staker and treasury fees).
+pub const SEED_FEE_LEDGER: &[u8] = b"fee_ledger";
+/// Worker PDA: [SEED_WORKER, authority].
+pub const SEED_WORKER: &[u8] = b"worker";
+/// A worker's $PEER bond vault: [SEED_BOND_VAULT, worker].
+pub const SEED_BOND_VAULT: &[u8] = b"bond_vault";
+/// Credit account PDA: [SEED_CREDITS, owner].
+pub const SEED_CREDITS: &[u8] = b"credits";
+/// Job PDA: [SEED_JOB, client, nonce as u64 LE].
+pub const SEED_JOB: &[u8] = b"job";
+/// Bump every job PDA has: its nonce is chosen so that 255 is valid, hence canonical.
+pub const JOB_BUMP: u8 = 255;
+/// Matcher registration PDA: [SEED_MATCHER, matcher].
+pub const SEED_MATCHER: &[u8] = b"matcher";
+/// Validator PDA: [SEED_VALIDATOR, authority].
+pub const SEED_VALIDATOR: &[u8] = b"validator";
+/// A validator's $PEER vault: [SEED_VALIDATOR_VAULT, validator].
+pub const SEED_VALIDATOR_VAULT: &[u8] = b"validator_vault";
+/// Challenge PDA: [SEED_CHALLENGE, job].
+pub const SEED_CHALLENGE: &[u8] = b"challenge";
+/// Vote PDA: [SEED_VOTE, challenge, validator].
+pub const SEED_VOTE: &[u8] = b"vote";
 /// Decimals the USDC mint must have.
 pub const USDC_DECIMALS: u8 = 6;
 /// 1 credit = $0.01 = 10,000 USDC base units.
@@ -41,6 +63,14 @@ pub const MAX_VOTE_WINDOW_SECS: u32 = 259_200;
 pub const MAX_VOTE_QUORUM: u8 = 32;
 pub const MAX_TIMEOUT_SLASH_BPS: u16 = 1_000;
 pub const MAX_JOB_ATTEMPTS: u8 = 10;
+/// Model ids a worker can serve.
+pub const MAX_MODELS: u8 = 8;
+/// Bytes of a worker endpoint URL.
+pub const MAX_ENDPOINT_LEN: u8 = 128;
+/// Concurrent jobs a worker can take.
+pub const MAX_CAPACITY: u8 = 32;
+/// Tier bits: 1 open, 2 verified, 4 confidential.
+pub const ALL_TIERS_MASK: u8 = 7;
 
 /// PDA [SEED_CONFIG] of this program.
 pub const CONFIG_ADDRESS: Pubkey = [255, 102, 214, 68, 35, 149, 133, 197, 81, 245, 82, 204, 88, 241, 242, 10, 1, 226, 85, 10, 121, 210, 141, 51, 47, 207, 154, 172, 172, 68, 167, 217];
@@ -48,6 +78,9 @@ pub const CONFIG_BUMP: u8 = 254;
 /// PDA [SEED_USDC_VAULT] of this program.
 pub const USDC_VAULT_ADDRESS: Pubkey = [90, 196, 193, 61, 152, 120, 32, 94, 218, 17, 76, 114, 184, 232, 179, 131, 10, 3, 22, 3, 162, 18, 108, 249, 121, 99, 206, 164, 223, 179, 33, 237];
 pub const USDC_VAULT_BUMP: u8 = 254;
+/// PDA [SEED_FEE_LEDGER] of this program.
+pub const FEE_LEDGER_ADDRESS: Pubkey = [42, 33, 14, 148, 97, 196, 246, 70, 44, 104, 170, 199, 1, 34, 230, 102, 124, 237, 128, 228, 105, 5, 216, 19, 110, 51, 27, 200, 22, 93, 35, 11];
+pub const FEE_LEDGER_BUMP: u8 = 254;
 /// This program's ProgramData account under the BPF upgradeable loader.
 pub const PROGRAM_DATA_ADDRESS: Pubkey = [157, 17, 15, 153, 93, 76, 174, 115, 169, 252, 248, 209, 25, 91, 53, 206, 136, 236, 220, 181, 208, 238, 188, 13, 167, 99, 67, 163, 113, 26, 135, 90];
 
@@ -55,6 +88,37 @@ pub const PROGRAM_DATA_ADDRESS: Pubkey = [157, 17, 15, 153, 93, 76, 174, 115, 16
 pub mod instruction {
     pub const INITIALIZE_CONFIG: u64 = 0x46c4bec201157fd0;
     pub const UPDATE_CONFIG: u64 = 0x63db530abffc9e1d;
+    pub const REGISTER_WORKER: u64 = 0xc0061fe6e117fd16;
+    pub const UPDATE_WORKER: u64 = 0x747d077d8d5b0cde;
+    pub const BOND: u64 = 0xca8e23a2f4606c12;
+    pub const REQUEST_UNBOND: u64 = 0x3ffb9fe267b3230b;
+    pub const WITHDRAW_UNBONDED: u64 = 0xa84f7cc29d34aced;
+    pub const PAUSE_WORKER: u64 = 0x7792cb98316e2b20;
+    pub const RESUME_WORKER: u64 = 0x7c2bb931ba8b6602;
+    pub const CLOSE_WORKER: u64 = 0x77f9d25a9c9fa554;
+    pub const CLAIM_EARNINGS: u64 = 0x8c36e916aaa16331;
+    pub const BUY_CREDITS: u64 = 0x6673ebf8263aad0e;
+    pub const REDEEM_CREDITS: u64 = 0xacd4ce0ff80b2487;
+    pub const POST_JOB: u64 = 0xd3b3ea81f83ad022;
+    pub const CANCEL_JOB: u64 = 0x7653ec32f19bf17e;
+    pub const ASSIGN_JOB: u64 = 0x0af83ac40d69eb25;
+    pub const CLAIM_JOB: u64 = 0x0ec67b74e705a009;
+    pub const SUBMIT_RESULT: u64 = 0xd609ef0ab4592af0;
+    pub const EXPIRE_JOB: u64 = 0xa866ffd6fa77057f;
+    pub const FINALIZE_JOB: u64 = 0x1b8c06289623348d;
+    pub const SWEEP_FEES: u64 = 0x942242764762e1af;
+    pub const ADD_MATCHER: u64 = 0xd50ee90a66dfac4e;
+    pub const REMOVE_MATCHER: u64 = 0xf0749b804ebc65dc;
+    pub const REGISTER_VALIDATOR: u64 = 0xf00d1e513afb6276;
+    pub const DEREGISTER_VALIDATOR: u64 = 0xd3dcfc9a6ed1248d;
+    pub const CLOSE_VALIDATOR: u64 = 0x761c6618bced2024;
+    pub const CHALLENGE_JOB: u64 = 0xfdd5455d241a491c;
+    pub const COMMIT_VOTE: u64 = 0x1a10425b7e5a6186;
+    pub const REVEAL_VOTE: u64 = 0x95b94bba118b9d64;
+    pub const RESOLVE_CHALLENGE: u64 = 0x6d9df883777cbf51;
+    pub const CLOSE_VOTE: u64 = 0x3b85efaaf9579889;
+    pub const REGISTER_ENCLAVE: u64 = 0xa88d9134ebfbaed4;
+    pub const SUBMIT_CONFIDENTIAL_RESULT: u64 = 0x8fe1c634c26c3f7c;
 }
 
 /// Custom errors, codes from 6000 (logged the way Anchor logs them).
@@ -83,6 +147,75 @@ pub mod errors {
     pub const INVALID_TIMEOUT_SLASH: ErrorInfo = ErrorInfo { code: 6020, name: "InvalidTimeoutSlash", message: "timeout_slash_bps is above MAX_TIMEOUT_SLASH_BPS" };
     pub const INVALID_VOTE_QUORUM: ErrorInfo = ErrorInfo { code: 6021, name: "InvalidVoteQuorum", message: "vote_quorum must be within [1, MAX_VOTE_QUORUM]" };
     pub const INVALID_MAX_JOB_ATTEMPTS: ErrorInfo = ErrorInfo { code: 6022, name: "InvalidMaxJobAttempts", message: "max_job_attempts must be within [1, MAX_JOB_ATTEMPTS]" };
+    pub const INVALID_TIERS: ErrorInfo = ErrorInfo { code: 6023, name: "InvalidTiers", message: "tiers must be a non-empty subset of 1 (open), 2 (verified), 4 (confidential)" };
+    pub const INVALID_MODELS: ErrorInfo = ErrorInfo { code: 6024, name: "InvalidModels", message: "model_count must be within [1, MAX_MODELS]; used model ids non-zero and distinct, unused ones zero" };
+    pub const INVALID_PRICES: ErrorInfo = ErrorInfo { code: 6025, name: "InvalidPrices", message: "Each served tier needs a non-zero price and each unserved tier a zero price" };
+    pub const INVALID_CAPACITY: ErrorInfo = ErrorInfo { code: 6026, name: "InvalidCapacity", message: "capacity must be within [1, MAX_CAPACITY]" };
+    pub const INVALID_ENDPOINT: ErrorInfo = ErrorInfo { code: 6027, name: "InvalidEndpoint", message: "endpoint_len must be within [1, MAX_ENDPOINT_LEN] with zero bytes after it" };
+    pub const INVALID_ENCRYPTION_KEY: ErrorInfo = ErrorInfo { code: 6028, name: "InvalidEncryptionKey", message: "The encryption key must not be all zero" };
+    pub const NOT_WORKER_AUTHORITY: ErrorInfo = ErrorInfo { code: 6029, name: "NotWorkerAuthority", message: "The signer is not the worker's authority" };
+    pub const INVALID_AMOUNT: ErrorInfo = ErrorInfo { code: 6030, name: "InvalidAmount", message: "The amount must be greater than zero" };
+    pub const INSUFFICIENT_BOND: ErrorInfo = ErrorInfo { code: 6031, name: "InsufficientBond", message: "The amount exceeds the bond that is not already unbonding" };
+    pub const NOTHING_UNBONDING: ErrorInfo = ErrorInfo { code: 6032, name: "NothingUnbonding", message: "No unbond was requested" };
+    pub const COOLDOWN_NOT_ELAPSED: ErrorInfo = ErrorInfo { code: 6033, name: "CooldownNotElapsed", message: "The unbond cooldown has not elapsed" };
+    pub const BOND_LOCKED: ErrorInfo = ErrorInfo { code: 6034, name: "BondLocked", message: "The bond backs open jobs or challenges and cannot go below what they require" };
+    pub const WORKER_BUSY: ErrorInfo = ErrorInfo { code: 6035, name: "WorkerBusy", message: "The worker still has a bond, earnings, open jobs or open challenges" };
+    pub const WRONG_MINT: ErrorInfo = ErrorInfo { code: 6036, name: "WrongMint", message: "The token account holds the wrong mint" };
+    pub const NOT_CREDIT_OWNER: ErrorInfo = ErrorInfo { code: 6037, name: "NotCreditOwner", message: "The signer does not own this credit account" };
+    pub const INSUFFICIENT_CREDITS: ErrorInfo = ErrorInfo { code: 6038, name: "InsufficientCredits", message: "Not enough free credits" };
+    pub const MARKET_PAUSED: ErrorInfo = ErrorInfo { code: 6039, name: "MarketPaused", message: "The market is paused" };
+    pub const INVALID_JOB_REQUEST: ErrorInfo = ErrorInfo { code: 6040, name: "InvalidJobRequest", message: "A job needs a non-zero model id and max price" };
+    pub const NOT_JOB_CLIENT: ErrorInfo = ErrorInfo { code: 6041, name: "NotJobClient", message: "The signer or account is not this job's client" };
+    pub const JOB_NOT_OPEN: ErrorInfo = ErrorInfo { code: 6042, name: "JobNotOpen", message: "The job is not open" };
+    pub const JOB_NOT_ASSIGNED: ErrorInfo = ErrorInfo { code: 6043, name: "JobNotAssigned", message: "The job is not assigned" };
+    pub const JOB_NOT_SUBMITTED: ErrorInfo = ErrorInfo { code: 6044, name: "JobNotSubmitted", message: "The job has no submitted result" };
+    pub const WRONG_WORKER: ErrorInfo = ErrorInfo { code: 6045, name: "WrongWorker", message: "The worker account is not the one this job names" };
+    pub const WORKER_PAUSED: ErrorInfo = ErrorInfo { code: 6046, name: "WorkerPaused", message: "The worker is paused" };
+    pub const TIER_NOT_SERVED: ErrorInfo = ErrorInfo { code: 6047, name: "TierNotServed", message: "The worker does not serve this job's tier" };
+    pub const MODEL_NOT_SERVED: ErrorInfo = ErrorInfo { code: 6048, name: "ModelNotServed", message: "The worker does not serve this job's model" };
+    pub const PRICE_ABOVE_MAX: ErrorInfo = ErrorInfo { code: 6049, name: "PriceAboveMax", message: "The worker's price is above the job's max price" };
+    pub const WORKER_AT_CAPACITY: ErrorInfo = ErrorInfo { code: 6050, name: "WorkerAtCapacity", message: "The worker has no free capacity" };
+    pub const BOND_BELOW_MINIMUM: ErrorInfo = ErrorInfo { code: 6051, name: "BondBelowMinimum", message: "The worker's bond is below the minimum for this tier" };
+    pub const PINNED_TO_OTHER_WORKER: ErrorInfo = ErrorInfo { code: 6052, name: "PinnedToOtherWorker", message: "The job is pinned to another worker" };
+    pub const CLAIM_DELAY_NOT_ELAPSED: ErrorInfo = ErrorInfo { code: 6053, name: "ClaimDelayNotElapsed", message: "Workers may claim a job only after the claim delay" };
+    pub const DEADLINE_PASSED: ErrorInfo = ErrorInfo { code: 6054, name: "DeadlinePassed", message: "The submission deadline has passed" };
+    pub const DEADLINE_NOT_REACHED: ErrorInfo = ErrorInfo { code: 6055, name: "DeadlineNotReached", message: "The submission deadline has not passed yet" };
+    pub const CHALLENGE_WINDOW_OPEN: ErrorInfo = ErrorInfo { code: 6056, name: "ChallengeWindowOpen", message: "The challenge window is still open" };
+    pub const RESULT_MISMATCH: ErrorInfo = ErrorInfo { code: 6057, name: "ResultMismatch", message: "The submitted model or seed differs from the job's" };
+    pub const NOT_MATCHER: ErrorInfo = ErrorInfo { code: 6058, name: "NotMatcher", message: "The signer is not a registered matcher" };
+    pub const NOTHING_TO_CLAIM: ErrorInfo = ErrorInfo { code: 6059, name: "NothingToClaim", message: "There is nothing to claim" };
+    pub const NOTHING_TO_SWEEP: ErrorInfo = ErrorInfo { code: 6060, name: "NothingToSweep", message: "There are no fees to sweep" };
+    pub const WRONG_FEE_DESTINATION: ErrorInfo = ErrorInfo { code: 6061, name: "WrongFeeDestination", message: "The account is not the config's treasury or staking reward vault" };
+    pub const JOB_DISPUTED: ErrorInfo = ErrorInfo { code: 6062, name: "JobDisputed", message: "The job is under challenge" };
+    pub const INVALID_MATCHER: ErrorInfo = ErrorInfo { code: 6063, name: "InvalidMatcher", message: "The matcher key must not be all zero" };
+    pub const VALIDATOR_BOND_TOO_LOW: ErrorInfo = ErrorInfo { code: 6064, name: "ValidatorBondTooLow", message: "The validator's free bond is below what this requires" };
+    pub const VALIDATOR_INACTIVE: ErrorInfo = ErrorInfo { code: 6065, name: "ValidatorInactive", message: "The validator is deregistering" };
+    pub const NOT_VALIDATOR_AUTHORITY: ErrorInfo = ErrorInfo { code: 6066, name: "NotValidatorAuthority", message: "The signer is not the validator's authority" };
+    pub const VALIDATOR_ALREADY_DEREGISTERING: ErrorInfo = ErrorInfo { code: 6067, name: "ValidatorAlreadyDeregistering", message: "The validator is already deregistering" };
+    pub const VALIDATOR_NOT_DEREGISTERING: ErrorInfo = ErrorInfo { code: 6068, name: "ValidatorNotDeregistering", message: "The validator has not deregistered" };
+    pub const NOT_CHALLENGEABLE: ErrorInfo = ErrorInfo { code: 6069, name: "NotChallengeable", message: "Open-tier jobs have no challenge window" };
+    pub const CHALLENGE_WINDOW_CLOSED: ErrorInfo = ErrorInfo { code: 6070, name: "ChallengeWindowClosed", message: "The job's challenge window has closed" };
+    pub const SAME_OUTPUT: ErrorInfo = ErrorInfo { code: 6071, name: "SameOutput", message: "The challenger's output hash equals the worker's" };
+    pub const SELF_CHALLENGE: ErrorInfo = ErrorInfo { code: 6072, name: "SelfChallenge", message: "A worker cannot challenge its own job" };
+    pub const CHALLENGER_CANNOT_VOTE: ErrorInfo = ErrorInfo { code: 6073, name: "ChallengerCannotVote", message: "The challenger cannot vote on its own challenge" };
+    pub const WORKER_CANNOT_VOTE: ErrorInfo = ErrorInfo { code: 6074, name: "WorkerCannotVote", message: "The challenged worker cannot vote" };
+    pub const COMMIT_PHASE_OVER: ErrorInfo = ErrorInfo { code: 6075, name: "CommitPhaseOver", message: "The commit phase has ended" };
+    pub const REVEAL_PHASE_NOT_STARTED: ErrorInfo = ErrorInfo { code: 6076, name: "RevealPhaseNotStarted", message: "Votes are revealed only after the commit phase" };
+    pub const REVEAL_PHASE_OVER: ErrorInfo = ErrorInfo { code: 6077, name: "RevealPhaseOver", message: "The reveal phase has ended" };
+    pub const ALREADY_REVEALED: ErrorInfo = ErrorInfo { code: 6078, name: "AlreadyRevealed", message: "This vote was already revealed" };
+    pub const REVEAL_MISMATCH: ErrorInfo = ErrorInfo { code: 6079, name: "RevealMismatch", message: "sha256(output_hash || salt) does not match the commitment" };
+    pub const WRONG_CHALLENGE: ErrorInfo = ErrorInfo { code: 6080, name: "WrongChallenge", message: "The account does not belong to this challenge" };
+    pub const CHALLENGE_UNDECIDED: ErrorInfo = ErrorInfo { code: 6081, name: "ChallengeUndecided", message: "No quorum yet and the reveal phase has not ended" };
+    pub const CHALLENGE_STILL_OPEN: ErrorInfo = ErrorInfo { code: 6082, name: "ChallengeStillOpen", message: "The challenge is not resolved yet" };
+    pub const ATTESTATION_DISABLED: ErrorInfo = ErrorInfo { code: 6083, name: "AttestationDisabled", message: "The confidential tier is disabled (no attestation authority)" };
+    pub const MISSING_ED25519_INSTRUCTION: ErrorInfo = ErrorInfo { code: 6084, name: "MissingEd25519Instruction", message: "The instruction before this one must be an Ed25519 signature verification" };
+    pub const INVALID_ED25519_INSTRUCTION: ErrorInfo = ErrorInfo { code: 6085, name: "InvalidEd25519Instruction", message: "The Ed25519 instruction must verify exactly one signature over its own data" };
+    pub const ED25519_SIGNER_MISMATCH: ErrorInfo = ErrorInfo { code: 6086, name: "Ed25519SignerMismatch", message: "The Ed25519 signature is not by the expected key" };
+    pub const ED25519_MESSAGE_MISMATCH: ErrorInfo = ErrorInfo { code: 6087, name: "Ed25519MessageMismatch", message: "The Ed25519 signature is not over the expected message" };
+    pub const ENCLAVE_EXPIRED: ErrorInfo = ErrorInfo { code: 6088, name: "EnclaveExpired", message: "The enclave registration has expired (or expires_at is not in the future)" };
+    pub const ENCLAVE_NOT_REGISTERED: ErrorInfo = ErrorInfo { code: 6089, name: "EnclaveNotRegistered", message: "The worker has no registered enclave" };
+    pub const CONFIDENTIAL_SUBMIT_REQUIRED: ErrorInfo = ErrorInfo { code: 6090, name: "ConfidentialSubmitRequired", message: "Confidential jobs are submitted with submit_confidential_result" };
+    pub const STALE_JOB_NONCE: ErrorInfo = ErrorInfo { code: 6091, name: "StaleJobNonce", message: "The job nonce must be at least the credit account's jobs_posted" };
 }
 
 // ---- Types ----
@@ -137,10 +270,11 @@ pub struct ConfigParams {
     vote_quorum: u8,
     max_job_attempts: u8,
     paused: u8,
+    attestation_authority: [u8; 32],
 }
 
 impl ConfigParams {
-    pub const LEN: usize = 77;
+    pub const LEN: usize = 109;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -293,6 +427,13 @@ impl ConfigParams {
     /// Emergency stop for new jobs and assignments.
     #[inline(always)]
     pub fn set_paused(&mut self, value: bool) { self.paused = value as u8; }
+
+    /// Ed25519 key of the off-chain attestation verifier (TDX / SEV-SNP / GPU reports); zero disables the confidential tier.
+    #[inline(always)]
+    pub fn attestation_authority(&self) -> &Pubkey { &self.attestation_authority }
+    /// Ed25519 key of the off-chain attestation verifier (TDX / SEV-SNP / GPU reports); zero disables the confidential tier.
+    #[inline(always)]
+    pub fn set_attestation_authority(&mut self, value: &Pubkey) { self.attestation_authority = *value; }
 }
 
 const _: () = assert!(core::mem::size_of::<ConfigParams>() == ConfigParams::LEN);
@@ -314,11 +455,12 @@ pub struct Config {
     peer_decimals: u8,
     bump: u8,
     usdc_vault_bump: u8,
+    fee_ledger_bump: u8,
     reserved: [u8; 128],
 }
 
 impl Config {
-    pub const LEN: usize = 440;
+    pub const LEN: usize = 473;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -416,12 +558,20 @@ impl Config {
     #[inline(always)]
     pub fn set_usdc_vault_bump(&mut self, value: u8) { self.usdc_vault_bump = value; }
 
+    #[inline(always)]
+    pub fn fee_ledger_bump(&self) -> u8 { self.fee_ledger_bump }
+    #[inline(always)]
+    pub fn set_fee_ledger_bump(&mut self, value: u8) { self.fee_ledger_bump = value; }
+
     /// Room for later fields without a migration.
     #[inline(always)]
     pub fn reserved(&self) -> &[u8; 128] { &self.reserved }
     /// Room for later fields without a migration.
     #[inline(always)]
     pub fn reserved_mut(&mut self) -> &mut [u8; 128] { &mut self.reserved }
+    /// Room for later fields without a migration.
+    #[inline(always)]
+    pub fn set_reserved(&mut self, value: &[u8; 128]) { self.reserved = *value; }
 }
 
 const _: () = assert!(core::mem::size_of::<Config>() == Config::LEN);
@@ -433,6 +583,112 @@ impl AccountData for Config {
 }
 
 impl Config {
+    /// Writes the discriminator of a freshly created account.
+    #[inline(always)]
+    pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
+}
+
+/// Fees owed to stakers and the treasury, moved by sweep_fees (PDA ["fee_ledger"]).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FeeLedger {
+    discriminator: [u8; 8],
+    staker_fees: [u8; 8],
+    treasury_fees: [u8; 8],
+    total_staker_fees: [u8; 8],
+    total_treasury_fees: [u8; 8],
+    jobs_finalized: [u8; 8],
+    bump: u8,
+    reserved: [u8; 64],
+}
+
+impl FeeLedger {
+    pub const LEN: usize = 113;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    /// Unswept stakers' share, USDC base units.
+    #[inline(always)]
+    pub fn staker_fees(&self) -> u64 { u64::from_le_bytes(self.staker_fees) }
+    /// Unswept stakers' share, USDC base units.
+    #[inline(always)]
+    pub fn set_staker_fees(&mut self, value: u64) { self.staker_fees = value.to_le_bytes(); }
+
+    /// Unswept treasury share, USDC base units.
+    #[inline(always)]
+    pub fn treasury_fees(&self) -> u64 { u64::from_le_bytes(self.treasury_fees) }
+    /// Unswept treasury share, USDC base units.
+    #[inline(always)]
+    pub fn set_treasury_fees(&mut self, value: u64) { self.treasury_fees = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn total_staker_fees(&self) -> u64 { u64::from_le_bytes(self.total_staker_fees) }
+    #[inline(always)]
+    pub fn set_total_staker_fees(&mut self, value: u64) { self.total_staker_fees = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn total_treasury_fees(&self) -> u64 { u64::from_le_bytes(self.total_treasury_fees) }
+    #[inline(always)]
+    pub fn set_total_treasury_fees(&mut self, value: u64) { self.total_treasury_fees = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn jobs_finalized(&self) -> u64 { u64::from_le_bytes(self.jobs_finalized) }
+    #[inline(always)]
+    pub fn set_jobs_finalized(&mut self, value: u64) { self.jobs_finalized = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn bump(&self) -> u8 { self.bump }
+    #[inline(always)]
+    pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+
+    #[inline(always)]
+    pub fn reserved(&self) -> &[u8; 64] { &self.reserved }
+    #[inline(always)]
+    pub fn reserved_mut(&mut self) -> &mut [u8; 64] { &mut self.reserved }
+    #[inline(always)]
+    pub fn set_reserved(&mut self, value: &[u8; 64]) { self.reserved = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<FeeLedger>() == FeeLedger::LEN);
+const _: () = assert!(core::mem::align_of::<FeeLedger>() == 1);
+
+impl AccountData for FeeLedger {
+    const DISCRIMINATOR: [u8; 8] = [224, 34, 151, 237, 107, 206, 212, 70];
+    const LEN: usize = FeeLedger::LEN;
+}
+
+impl FeeLedger {
     /// Writes the discriminator of a freshly created account.
     #[inline(always)]
     pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
@@ -451,7 +707,7 @@ pub struct ConfigInitialized {
 }
 
 impl ConfigInitialized {
-    pub const LEN: usize = 269;
+    pub const LEN: usize = 301;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -542,7 +798,7 @@ pub struct ConfigUpdated {
 }
 
 impl ConfigUpdated {
-    pub const LEN: usize = 186;
+    pub const LEN: usize = 250;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -604,6 +860,3035 @@ impl ConfigUpdated {
     pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
 }
 
+/// What a worker serves and where; set at registration and by update_worker.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct WorkerSettings {
+    tiers: u8,
+    capacity: u8,
+    model_count: u8,
+    models: [[u8; 32]; 8],
+    prices: [[u8; 8]; 3],
+    encryption_key: [u8; 32],
+    endpoint_len: u8,
+    endpoint: [u8; 128],
+}
+
+impl WorkerSettings {
+    pub const LEN: usize = 444;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    /// Tier bits served: 1 open, 2 verified, 4 confidential.
+    #[inline(always)]
+    pub fn tiers(&self) -> u8 { self.tiers }
+    /// Tier bits served: 1 open, 2 verified, 4 confidential.
+    #[inline(always)]
+    pub fn set_tiers(&mut self, value: u8) { self.tiers = value; }
+
+    /// Maximum concurrent assigned jobs (1..=MAX_CAPACITY).
+    #[inline(always)]
+    pub fn capacity(&self) -> u8 { self.capacity }
+    /// Maximum concurrent assigned jobs (1..=MAX_CAPACITY).
+    #[inline(always)]
+    pub fn set_capacity(&mut self, value: u8) { self.capacity = value; }
+
+    /// Number of used entries in `models` (1..=MAX_MODELS).
+    #[inline(always)]
+    pub fn model_count(&self) -> u8 { self.model_count }
+    /// Number of used entries in `models` (1..=MAX_MODELS).
+    #[inline(always)]
+    pub fn set_model_count(&mut self, value: u8) { self.model_count = value; }
+
+    /// sha256 ids of the models served; unused entries zero.
+    #[inline(always)]
+    pub fn models(&self) -> &[[u8; 32]; 8] { &self.models }
+    /// sha256 ids of the models served; unused entries zero.
+    #[inline(always)]
+    pub fn models_mut(&mut self) -> &mut [[u8; 32]; 8] { &mut self.models }
+    /// sha256 ids of the models served; unused entries zero.
+    #[inline(always)]
+    pub fn set_models(&mut self, value: &[[u8; 32]; 8]) { self.models = *value; }
+
+    /// Price in credits per job, per tier; zero exactly for tiers not served.
+    #[inline(always)]
+    pub fn prices(&self, index: usize) -> u64 { u64::from_le_bytes(self.prices[index]) }
+    /// Price in credits per job, per tier; zero exactly for tiers not served.
+    #[inline(always)]
+    pub fn set_prices(&mut self, index: usize, value: u64) { self.prices[index] = value.to_le_bytes(); }
+
+    /// x25519 key clients encrypt prompts to.
+    #[inline(always)]
+    pub fn encryption_key(&self) -> &[u8; 32] { &self.encryption_key }
+    /// x25519 key clients encrypt prompts to.
+    #[inline(always)]
+    pub fn encryption_key_mut(&mut self) -> &mut [u8; 32] { &mut self.encryption_key }
+    /// x25519 key clients encrypt prompts to.
+    #[inline(always)]
+    pub fn set_encryption_key(&mut self, value: &[u8; 32]) { self.encryption_key = *value; }
+
+    #[inline(always)]
+    pub fn endpoint_len(&self) -> u8 { self.endpoint_len }
+    #[inline(always)]
+    pub fn set_endpoint_len(&mut self, value: u8) { self.endpoint_len = value; }
+
+    /// UTF-8 URL of the worker node; bytes past endpoint_len zero.
+    #[inline(always)]
+    pub fn endpoint(&self) -> &[u8; 128] { &self.endpoint }
+    /// UTF-8 URL of the worker node; bytes past endpoint_len zero.
+    #[inline(always)]
+    pub fn endpoint_mut(&mut self) -> &mut [u8; 128] { &mut self.endpoint }
+    /// UTF-8 URL of the worker node; bytes past endpoint_len zero.
+    #[inline(always)]
+    pub fn set_endpoint(&mut self, value: &[u8; 128]) { self.endpoint = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<WorkerSettings>() == WorkerSettings::LEN);
+const _: () = assert!(core::mem::align_of::<WorkerSettings>() == 1);
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Reputation {
+    jobs_completed: [u8; 8],
+    jobs_expired: [u8; 8],
+    challenges_lost: [u8; 8],
+    latency_slots_sum: [u8; 8],
+    latency_samples: [u8; 8],
+}
+
+impl Reputation {
+    pub const LEN: usize = 40;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn jobs_completed(&self) -> u64 { u64::from_le_bytes(self.jobs_completed) }
+    #[inline(always)]
+    pub fn set_jobs_completed(&mut self, value: u64) { self.jobs_completed = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn jobs_expired(&self) -> u64 { u64::from_le_bytes(self.jobs_expired) }
+    #[inline(always)]
+    pub fn set_jobs_expired(&mut self, value: u64) { self.jobs_expired = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn challenges_lost(&self) -> u64 { u64::from_le_bytes(self.challenges_lost) }
+    #[inline(always)]
+    pub fn set_challenges_lost(&mut self, value: u64) { self.challenges_lost = value.to_le_bytes(); }
+
+    /// Sum of assignment-to-submission latencies, in slots.
+    #[inline(always)]
+    pub fn latency_slots_sum(&self) -> u64 { u64::from_le_bytes(self.latency_slots_sum) }
+    /// Sum of assignment-to-submission latencies, in slots.
+    #[inline(always)]
+    pub fn set_latency_slots_sum(&mut self, value: u64) { self.latency_slots_sum = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn latency_samples(&self) -> u64 { u64::from_le_bytes(self.latency_samples) }
+    #[inline(always)]
+    pub fn set_latency_samples(&mut self, value: u64) { self.latency_samples = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<Reputation>() == Reputation::LEN);
+const _: () = assert!(core::mem::align_of::<Reputation>() == 1);
+
+/// A worker node (PDA ["worker", authority]).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Worker {
+    discriminator: [u8; 8],
+    authority: [u8; 32],
+    settings: WorkerSettings,
+    paused: u8,
+    active_jobs: u8,
+    open_jobs: [[u8; 2]; 3],
+    open_challenges: [u8; 2],
+    bond: [u8; 8],
+    unbonding: [u8; 8],
+    unbond_available_at: [u8; 8],
+    earnings: [u8; 8],
+    reputation: Reputation,
+    registered_at: [u8; 8],
+    enclave_key: [u8; 32],
+    enclave_measurement: [u8; 32],
+    enclave_expires_at: [u8; 8],
+    bump: u8,
+    bond_vault_bump: u8,
+    reserved: [u8; 64],
+}
+
+impl Worker {
+    pub const LEN: usize = 712;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.paused <= 1 }
+
+    #[inline(always)]
+    pub fn authority(&self) -> &Pubkey { &self.authority }
+    #[inline(always)]
+    pub fn set_authority(&mut self, value: &Pubkey) { self.authority = *value; }
+
+    #[inline(always)]
+    pub fn settings(&self) -> &WorkerSettings { &self.settings }
+    #[inline(always)]
+    pub fn settings_mut(&mut self) -> &mut WorkerSettings { &mut self.settings }
+
+    #[inline(always)]
+    pub fn paused(&self) -> bool { self.paused != 0 }
+    #[inline(always)]
+    pub fn set_paused(&mut self, value: bool) { self.paused = value as u8; }
+
+    /// Assigned jobs without a submitted result (bounded by capacity).
+    #[inline(always)]
+    pub fn active_jobs(&self) -> u8 { self.active_jobs }
+    /// Assigned jobs without a submitted result (bounded by capacity).
+    #[inline(always)]
+    pub fn set_active_jobs(&mut self, value: u8) { self.active_jobs = value; }
+
+    /// Per tier: jobs assigned or in their challenge window; they lock the bond.
+    #[inline(always)]
+    pub fn open_jobs(&self, index: usize) -> u16 { u16::from_le_bytes(self.open_jobs[index]) }
+    /// Per tier: jobs assigned or in their challenge window; they lock the bond.
+    #[inline(always)]
+    pub fn set_open_jobs(&mut self, index: usize, value: u16) { self.open_jobs[index] = value.to_le_bytes(); }
+
+    /// Challenges against this worker not yet resolved; they lock the bond.
+    #[inline(always)]
+    pub fn open_challenges(&self) -> u16 { u16::from_le_bytes(self.open_challenges) }
+    /// Challenges against this worker not yet resolved; they lock the bond.
+    #[inline(always)]
+    pub fn set_open_challenges(&mut self, value: u16) { self.open_challenges = value.to_le_bytes(); }
+
+    /// $PEER in the bond vault that belongs to this worker.
+    #[inline(always)]
+    pub fn bond(&self) -> u64 { u64::from_le_bytes(self.bond) }
+    /// $PEER in the bond vault that belongs to this worker.
+    #[inline(always)]
+    pub fn set_bond(&mut self, value: u64) { self.bond = value.to_le_bytes(); }
+
+    /// Part of `bond` requested for withdrawal; it no longer counts for eligibility.
+    #[inline(always)]
+    pub fn unbonding(&self) -> u64 { u64::from_le_bytes(self.unbonding) }
+    /// Part of `bond` requested for withdrawal; it no longer counts for eligibility.
+    #[inline(always)]
+    pub fn set_unbonding(&mut self, value: u64) { self.unbonding = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn unbond_available_at(&self) -> i64 { i64::from_le_bytes(self.unbond_available_at) }
+    #[inline(always)]
+    pub fn set_unbond_available_at(&mut self, value: i64) { self.unbond_available_at = value.to_le_bytes(); }
+
+    /// Unclaimed USDC earnings, base units.
+    #[inline(always)]
+    pub fn earnings(&self) -> u64 { u64::from_le_bytes(self.earnings) }
+    /// Unclaimed USDC earnings, base units.
+    #[inline(always)]
+    pub fn set_earnings(&mut self, value: u64) { self.earnings = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn reputation(&self) -> &Reputation { &self.reputation }
+    #[inline(always)]
+    pub fn reputation_mut(&mut self) -> &mut Reputation { &mut self.reputation }
+
+    #[inline(always)]
+    pub fn registered_at(&self) -> i64 { i64::from_le_bytes(self.registered_at) }
+    #[inline(always)]
+    pub fn set_registered_at(&mut self, value: i64) { self.registered_at = value.to_le_bytes(); }
+
+    /// Attested enclave ed25519 key (zero: none).
+    #[inline(always)]
+    pub fn enclave_key(&self) -> &[u8; 32] { &self.enclave_key }
+    /// Attested enclave ed25519 key (zero: none).
+    #[inline(always)]
+    pub fn enclave_key_mut(&mut self) -> &mut [u8; 32] { &mut self.enclave_key }
+    /// Attested enclave ed25519 key (zero: none).
+    #[inline(always)]
+    pub fn set_enclave_key(&mut self, value: &[u8; 32]) { self.enclave_key = *value; }
+
+    /// Hash of the model weights and serving code the enclave runs.
+    #[inline(always)]
+    pub fn enclave_measurement(&self) -> &[u8; 32] { &self.enclave_measurement }
+    /// Hash of the model weights and serving code the enclave runs.
+    #[inline(always)]
+    pub fn enclave_measurement_mut(&mut self) -> &mut [u8; 32] { &mut self.enclave_measurement }
+    /// Hash of the model weights and serving code the enclave runs.
+    #[inline(always)]
+    pub fn set_enclave_measurement(&mut self, value: &[u8; 32]) { self.enclave_measurement = *value; }
+
+    #[inline(always)]
+    pub fn enclave_expires_at(&self) -> i64 { i64::from_le_bytes(self.enclave_expires_at) }
+    #[inline(always)]
+    pub fn set_enclave_expires_at(&mut self, value: i64) { self.enclave_expires_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn bump(&self) -> u8 { self.bump }
+    #[inline(always)]
+    pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+
+    #[inline(always)]
+    pub fn bond_vault_bump(&self) -> u8 { self.bond_vault_bump }
+    #[inline(always)]
+    pub fn set_bond_vault_bump(&mut self, value: u8) { self.bond_vault_bump = value; }
+
+    #[inline(always)]
+    pub fn reserved(&self) -> &[u8; 64] { &self.reserved }
+    #[inline(always)]
+    pub fn reserved_mut(&mut self) -> &mut [u8; 64] { &mut self.reserved }
+    #[inline(always)]
+    pub fn set_reserved(&mut self, value: &[u8; 64]) { self.reserved = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<Worker>() == Worker::LEN);
+const _: () = assert!(core::mem::align_of::<Worker>() == 1);
+
+impl AccountData for Worker {
+    const DISCRIMINATOR: [u8; 8] = [224, 158, 97, 5, 224, 241, 67, 146];
+    const LEN: usize = Worker::LEN;
+}
+
+impl Worker {
+    /// Writes the discriminator of a freshly created account.
+    #[inline(always)]
+    pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct WorkerRegistered {
+    worker: [u8; 32],
+    authority: [u8; 32],
+    settings: WorkerSettings,
+}
+
+impl WorkerRegistered {
+    pub const LEN: usize = 508;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn authority(&self) -> &Pubkey { &self.authority }
+    #[inline(always)]
+    pub fn set_authority(&mut self, value: &Pubkey) { self.authority = *value; }
+
+    #[inline(always)]
+    pub fn settings(&self) -> &WorkerSettings { &self.settings }
+    #[inline(always)]
+    pub fn settings_mut(&mut self) -> &mut WorkerSettings { &mut self.settings }
+}
+
+const _: () = assert!(core::mem::size_of::<WorkerRegistered>() == WorkerRegistered::LEN);
+const _: () = assert!(core::mem::align_of::<WorkerRegistered>() == 1);
+
+impl WorkerRegistered {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [32, 196, 68, 85, 235, 201, 213, 179];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct WorkerUpdated {
+    worker: [u8; 32],
+    settings: WorkerSettings,
+}
+
+impl WorkerUpdated {
+    pub const LEN: usize = 476;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn settings(&self) -> &WorkerSettings { &self.settings }
+    #[inline(always)]
+    pub fn settings_mut(&mut self) -> &mut WorkerSettings { &mut self.settings }
+}
+
+const _: () = assert!(core::mem::size_of::<WorkerUpdated>() == WorkerUpdated::LEN);
+const _: () = assert!(core::mem::align_of::<WorkerUpdated>() == 1);
+
+impl WorkerUpdated {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [33, 39, 231, 190, 44, 226, 238, 190];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct WorkerPauseChanged {
+    worker: [u8; 32],
+    paused: u8,
+}
+
+impl WorkerPauseChanged {
+    pub const LEN: usize = 33;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.paused <= 1 }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn paused(&self) -> bool { self.paused != 0 }
+    #[inline(always)]
+    pub fn set_paused(&mut self, value: bool) { self.paused = value as u8; }
+}
+
+const _: () = assert!(core::mem::size_of::<WorkerPauseChanged>() == WorkerPauseChanged::LEN);
+const _: () = assert!(core::mem::align_of::<WorkerPauseChanged>() == 1);
+
+impl WorkerPauseChanged {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [238, 251, 180, 244, 253, 89, 252, 86];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+/// Emitted by bond, request_unbond and withdraw_unbonded.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BondChanged {
+    worker: [u8; 32],
+    bond: [u8; 8],
+    unbonding: [u8; 8],
+    unbond_available_at: [u8; 8],
+    deposited: [u8; 8],
+    withdrawn: [u8; 8],
+}
+
+impl BondChanged {
+    pub const LEN: usize = 72;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn bond(&self) -> u64 { u64::from_le_bytes(self.bond) }
+    #[inline(always)]
+    pub fn set_bond(&mut self, value: u64) { self.bond = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn unbonding(&self) -> u64 { u64::from_le_bytes(self.unbonding) }
+    #[inline(always)]
+    pub fn set_unbonding(&mut self, value: u64) { self.unbonding = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn unbond_available_at(&self) -> i64 { i64::from_le_bytes(self.unbond_available_at) }
+    #[inline(always)]
+    pub fn set_unbond_available_at(&mut self, value: i64) { self.unbond_available_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn deposited(&self) -> u64 { u64::from_le_bytes(self.deposited) }
+    #[inline(always)]
+    pub fn set_deposited(&mut self, value: u64) { self.deposited = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn withdrawn(&self) -> u64 { u64::from_le_bytes(self.withdrawn) }
+    #[inline(always)]
+    pub fn set_withdrawn(&mut self, value: u64) { self.withdrawn = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<BondChanged>() == BondChanged::LEN);
+const _: () = assert!(core::mem::align_of::<BondChanged>() == 1);
+
+impl BondChanged {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [182, 171, 105, 8, 232, 86, 149, 135];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct WorkerClosed {
+    worker: [u8; 32],
+    authority: [u8; 32],
+}
+
+impl WorkerClosed {
+    pub const LEN: usize = 64;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn authority(&self) -> &Pubkey { &self.authority }
+    #[inline(always)]
+    pub fn set_authority(&mut self, value: &Pubkey) { self.authority = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<WorkerClosed>() == WorkerClosed::LEN);
+const _: () = assert!(core::mem::align_of::<WorkerClosed>() == 1);
+
+impl WorkerClosed {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [152, 99, 84, 171, 195, 25, 179, 79];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct EarningsClaimed {
+    worker: [u8; 32],
+    destination: [u8; 32],
+    amount: [u8; 8],
+}
+
+impl EarningsClaimed {
+    pub const LEN: usize = 72;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn destination(&self) -> &Pubkey { &self.destination }
+    #[inline(always)]
+    pub fn set_destination(&mut self, value: &Pubkey) { self.destination = *value; }
+
+    #[inline(always)]
+    pub fn amount(&self) -> u64 { u64::from_le_bytes(self.amount) }
+    #[inline(always)]
+    pub fn set_amount(&mut self, value: u64) { self.amount = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<EarningsClaimed>() == EarningsClaimed::LEN);
+const _: () = assert!(core::mem::align_of::<EarningsClaimed>() == 1);
+
+impl EarningsClaimed {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [106, 170, 154, 105, 21, 43, 189, 97];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+/// A client's credits (PDA ["credits", owner]).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CreditAccount {
+    discriminator: [u8; 8],
+    owner: [u8; 32],
+    balance: [u8; 8],
+    locked: [u8; 8],
+    jobs_posted: [u8; 8],
+    bump: u8,
+    reserved: [u8; 32],
+}
+
+impl CreditAccount {
+    pub const LEN: usize = 97;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn owner(&self) -> &Pubkey { &self.owner }
+    #[inline(always)]
+    pub fn set_owner(&mut self, value: &Pubkey) { self.owner = *value; }
+
+    /// Credits free to spend or redeem.
+    #[inline(always)]
+    pub fn balance(&self) -> u64 { u64::from_le_bytes(self.balance) }
+    /// Credits free to spend or redeem.
+    #[inline(always)]
+    pub fn set_balance(&mut self, value: u64) { self.balance = value.to_le_bytes(); }
+
+    /// Credits locked by open jobs (their max price).
+    #[inline(always)]
+    pub fn locked(&self) -> u64 { u64::from_le_bytes(self.locked) }
+    /// Credits locked by open jobs (their max price).
+    #[inline(always)]
+    pub fn set_locked(&mut self, value: u64) { self.locked = value.to_le_bytes(); }
+
+    /// Nonce of the next job PDA.
+    #[inline(always)]
+    pub fn jobs_posted(&self) -> u64 { u64::from_le_bytes(self.jobs_posted) }
+    /// Nonce of the next job PDA.
+    #[inline(always)]
+    pub fn set_jobs_posted(&mut self, value: u64) { self.jobs_posted = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn bump(&self) -> u8 { self.bump }
+    #[inline(always)]
+    pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+
+    #[inline(always)]
+    pub fn reserved(&self) -> &[u8; 32] { &self.reserved }
+    #[inline(always)]
+    pub fn reserved_mut(&mut self) -> &mut [u8; 32] { &mut self.reserved }
+    #[inline(always)]
+    pub fn set_reserved(&mut self, value: &[u8; 32]) { self.reserved = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<CreditAccount>() == CreditAccount::LEN);
+const _: () = assert!(core::mem::align_of::<CreditAccount>() == 1);
+
+impl AccountData for CreditAccount {
+    const DISCRIMINATOR: [u8; 8] = [196, 171, 234, 132, 239, 255, 21, 96];
+    const LEN: usize = CreditAccount::LEN;
+}
+
+impl CreditAccount {
+    /// Writes the discriminator of a freshly created account.
+    #[inline(always)]
+    pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
+}
+
+/// Emitted by buy_credits and redeem_credits.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CreditsChanged {
+    owner: [u8; 32],
+    bought: [u8; 8],
+    redeemed: [u8; 8],
+    balance: [u8; 8],
+    locked: [u8; 8],
+}
+
+impl CreditsChanged {
+    pub const LEN: usize = 64;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn owner(&self) -> &Pubkey { &self.owner }
+    #[inline(always)]
+    pub fn set_owner(&mut self, value: &Pubkey) { self.owner = *value; }
+
+    #[inline(always)]
+    pub fn bought(&self) -> u64 { u64::from_le_bytes(self.bought) }
+    #[inline(always)]
+    pub fn set_bought(&mut self, value: u64) { self.bought = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn redeemed(&self) -> u64 { u64::from_le_bytes(self.redeemed) }
+    #[inline(always)]
+    pub fn set_redeemed(&mut self, value: u64) { self.redeemed = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn balance(&self) -> u64 { u64::from_le_bytes(self.balance) }
+    #[inline(always)]
+    pub fn set_balance(&mut self, value: u64) { self.balance = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn locked(&self) -> u64 { u64::from_le_bytes(self.locked) }
+    #[inline(always)]
+    pub fn set_locked(&mut self, value: u64) { self.locked = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<CreditsChanged>() == CreditsChanged::LEN);
+const _: () = assert!(core::mem::align_of::<CreditsChanged>() == 1);
+
+impl CreditsChanged {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [181, 140, 197, 225, 253, 36, 172, 54];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+/// Open: waiting for a worker. Assigned: a worker must submit before the deadline. Submitted: in its challenge window. Disputed: under challenge.
+#[repr(u8)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Open = 0,
+    Assigned = 1,
+    Submitted = 2,
+    Disputed = 3,
+}
+
+impl JobStatus {
+    pub const COUNT: usize = 4;
+
+    #[inline(always)]
+    pub fn from_u8(value: u8) -> Option<Self> {
+        match value {
+            0 => Some(Self::Open),
+            1 => Some(Self::Assigned),
+            2 => Some(Self::Submitted),
+            3 => Some(Self::Disputed),
+            _ => None,
+        }
+    }
+
+    /// For bytes this program wrote itself (always a valid variant).
+    #[inline(always)]
+    pub fn from_stored(value: u8) -> Self {
+        match Self::from_u8(value) { Some(v) => v, None => panic!("corrupt enum byte") }
+    }
+}
+
+/// What a client asks for when posting a job.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct JobRequest {
+    tier: u8,
+    model: [u8; 32],
+    max_price: [u8; 8],
+    seed: [u8; 8],
+    prompt_commitment: [u8; 32],
+    pinned_worker: [u8; 32],
+}
+
+impl JobRequest {
+    pub const LEN: usize = 113;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { (self.tier as usize) < Tier::COUNT }
+
+    #[inline(always)]
+    pub fn tier(&self) -> Tier { Tier::from_stored(self.tier) }
+    #[inline(always)]
+    pub fn set_tier(&mut self, value: Tier) { self.tier = value as u8; }
+
+    /// sha256 id of the model.
+    #[inline(always)]
+    pub fn model(&self) -> &[u8; 32] { &self.model }
+    /// sha256 id of the model.
+    #[inline(always)]
+    pub fn model_mut(&mut self) -> &mut [u8; 32] { &mut self.model }
+    /// sha256 id of the model.
+    #[inline(always)]
+    pub fn set_model(&mut self, value: &[u8; 32]) { self.model = *value; }
+
+    /// Most credits the client pays; locked until the job ends.
+    #[inline(always)]
+    pub fn max_price(&self) -> u64 { u64::from_le_bytes(self.max_price) }
+    /// Most credits the client pays; locked until the job ends.
+    #[inline(always)]
+    pub fn set_max_price(&mut self, value: u64) { self.max_price = value.to_le_bytes(); }
+
+    /// Sampling seed, so a validator can re-execute deterministically.
+    #[inline(always)]
+    pub fn seed(&self) -> u64 { u64::from_le_bytes(self.seed) }
+    /// Sampling seed, so a validator can re-execute deterministically.
+    #[inline(always)]
+    pub fn set_seed(&mut self, value: u64) { self.seed = value.to_le_bytes(); }
+
+    /// sha256 of the encrypted prompt.
+    #[inline(always)]
+    pub fn prompt_commitment(&self) -> &[u8; 32] { &self.prompt_commitment }
+    /// sha256 of the encrypted prompt.
+    #[inline(always)]
+    pub fn prompt_commitment_mut(&mut self) -> &mut [u8; 32] { &mut self.prompt_commitment }
+    /// sha256 of the encrypted prompt.
+    #[inline(always)]
+    pub fn set_prompt_commitment(&mut self, value: &[u8; 32]) { self.prompt_commitment = *value; }
+
+    /// Only this worker account may take the job (all zero: any).
+    #[inline(always)]
+    pub fn pinned_worker(&self) -> &Pubkey { &self.pinned_worker }
+    /// Only this worker account may take the job (all zero: any).
+    #[inline(always)]
+    pub fn set_pinned_worker(&mut self, value: &Pubkey) { self.pinned_worker = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<JobRequest>() == JobRequest::LEN);
+const _: () = assert!(core::mem::align_of::<JobRequest>() == 1);
+
+/// What a worker submits: the output hash, and the model and seed it ran (must match the job).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ResultCommitment {
+    output_hash: [u8; 32],
+    model: [u8; 32],
+    seed: [u8; 8],
+}
+
+impl ResultCommitment {
+    pub const LEN: usize = 72;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn output_hash(&self) -> &[u8; 32] { &self.output_hash }
+    #[inline(always)]
+    pub fn output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.output_hash }
+    #[inline(always)]
+    pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
+
+    #[inline(always)]
+    pub fn model(&self) -> &[u8; 32] { &self.model }
+    #[inline(always)]
+    pub fn model_mut(&mut self) -> &mut [u8; 32] { &mut self.model }
+    #[inline(always)]
+    pub fn set_model(&mut self, value: &[u8; 32]) { self.model = *value; }
+
+    #[inline(always)]
+    pub fn seed(&self) -> u64 { u64::from_le_bytes(self.seed) }
+    #[inline(always)]
+    pub fn set_seed(&mut self, value: u64) { self.seed = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<ResultCommitment>() == ResultCommitment::LEN);
+const _: () = assert!(core::mem::align_of::<ResultCommitment>() == 1);
+
+/// A job (PDA ["job", client, nonce]); closed when it ends, rent back to the client.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Job {
+    discriminator: [u8; 8],
+    client: [u8; 32],
+    nonce: [u8; 8],
+    request: JobRequest,
+    status: u8,
+    worker: [u8; 32],
+    price: [u8; 8],
+    attempts: u8,
+    posted_at: [u8; 8],
+    open_since: [u8; 8],
+    assigned_at: [u8; 8],
+    assigned_slot: [u8; 8],
+    deadline: [u8; 8],
+    submitted_at: [u8; 8],
+    submitted_slot: [u8; 8],
+    challenge_deadline: [u8; 8],
+    output_hash: [u8; 32],
+    bump: u8,
+    reserved: [u8; 32],
+}
+
+impl Job {
+    pub const LEN: usize = 332;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.request.is_valid() && (self.status as usize) < JobStatus::COUNT }
+
+    #[inline(always)]
+    pub fn client(&self) -> &Pubkey { &self.client }
+    #[inline(always)]
+    pub fn set_client(&mut self, value: &Pubkey) { self.client = *value; }
+
+    #[inline(always)]
+    pub fn nonce(&self) -> u64 { u64::from_le_bytes(self.nonce) }
+    #[inline(always)]
+    pub fn set_nonce(&mut self, value: u64) { self.nonce = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn request(&self) -> &JobRequest { &self.request }
+    #[inline(always)]
+    pub fn request_mut(&mut self) -> &mut JobRequest { &mut self.request }
+
+    #[inline(always)]
+    pub fn status(&self) -> JobStatus { JobStatus::from_stored(self.status) }
+    #[inline(always)]
+    pub fn set_status(&mut self, value: JobStatus) { self.status = value as u8; }
+
+    /// Assigned worker account (zero while open).
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    /// Assigned worker account (zero while open).
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    /// The assigned worker's price for the tier, in credits.
+    #[inline(always)]
+    pub fn price(&self) -> u64 { u64::from_le_bytes(self.price) }
+    /// The assigned worker's price for the tier, in credits.
+    #[inline(always)]
+    pub fn set_price(&mut self, value: u64) { self.price = value.to_le_bytes(); }
+
+    /// Assignments so far.
+    #[inline(always)]
+    pub fn attempts(&self) -> u8 { self.attempts }
+    /// Assignments so far.
+    #[inline(always)]
+    pub fn set_attempts(&mut self, value: u8) { self.attempts = value; }
+
+    #[inline(always)]
+    pub fn posted_at(&self) -> i64 { i64::from_le_bytes(self.posted_at) }
+    #[inline(always)]
+    pub fn set_posted_at(&mut self, value: i64) { self.posted_at = value.to_le_bytes(); }
+
+    /// When the job last became open (post or requeue).
+    #[inline(always)]
+    pub fn open_since(&self) -> i64 { i64::from_le_bytes(self.open_since) }
+    /// When the job last became open (post or requeue).
+    #[inline(always)]
+    pub fn set_open_since(&mut self, value: i64) { self.open_since = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn assigned_at(&self) -> i64 { i64::from_le_bytes(self.assigned_at) }
+    #[inline(always)]
+    pub fn set_assigned_at(&mut self, value: i64) { self.assigned_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn assigned_slot(&self) -> u64 { u64::from_le_bytes(self.assigned_slot) }
+    #[inline(always)]
+    pub fn set_assigned_slot(&mut self, value: u64) { self.assigned_slot = value.to_le_bytes(); }
+
+    /// Submission deadline of the current assignment.
+    #[inline(always)]
+    pub fn deadline(&self) -> i64 { i64::from_le_bytes(self.deadline) }
+    /// Submission deadline of the current assignment.
+    #[inline(always)]
+    pub fn set_deadline(&mut self, value: i64) { self.deadline = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn submitted_at(&self) -> i64 { i64::from_le_bytes(self.submitted_at) }
+    #[inline(always)]
+    pub fn set_submitted_at(&mut self, value: i64) { self.submitted_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn submitted_slot(&self) -> u64 { u64::from_le_bytes(self.submitted_slot) }
+    #[inline(always)]
+    pub fn set_submitted_slot(&mut self, value: u64) { self.submitted_slot = value.to_le_bytes(); }
+
+    /// Finalizable from this time on (equal to submitted_at for the open tier).
+    #[inline(always)]
+    pub fn challenge_deadline(&self) -> i64 { i64::from_le_bytes(self.challenge_deadline) }
+    /// Finalizable from this time on (equal to submitted_at for the open tier).
+    #[inline(always)]
+    pub fn set_challenge_deadline(&mut self, value: i64) { self.challenge_deadline = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn output_hash(&self) -> &[u8; 32] { &self.output_hash }
+    #[inline(always)]
+    pub fn output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.output_hash }
+    #[inline(always)]
+    pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
+
+    #[inline(always)]
+    pub fn bump(&self) -> u8 { self.bump }
+    #[inline(always)]
+    pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+
+    #[inline(always)]
+    pub fn reserved(&self) -> &[u8; 32] { &self.reserved }
+    #[inline(always)]
+    pub fn reserved_mut(&mut self) -> &mut [u8; 32] { &mut self.reserved }
+    #[inline(always)]
+    pub fn set_reserved(&mut self, value: &[u8; 32]) { self.reserved = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<Job>() == Job::LEN);
+const _: () = assert!(core::mem::align_of::<Job>() == 1);
+
+impl AccountData for Job {
+    const DISCRIMINATOR: [u8; 8] = [75, 124, 80, 203, 161, 180, 202, 80];
+    const LEN: usize = Job::LEN;
+}
+
+impl Job {
+    /// Writes the discriminator of a freshly created account.
+    #[inline(always)]
+    pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
+}
+
+/// A key the admin allows to assign jobs (PDA ["matcher", matcher]).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct MatcherRegistration {
+    discriminator: [u8; 8],
+    matcher: [u8; 32],
+    added_at: [u8; 8],
+    bump: u8,
+}
+
+impl MatcherRegistration {
+    pub const LEN: usize = 49;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn matcher(&self) -> &Pubkey { &self.matcher }
+    #[inline(always)]
+    pub fn set_matcher(&mut self, value: &Pubkey) { self.matcher = *value; }
+
+    #[inline(always)]
+    pub fn added_at(&self) -> i64 { i64::from_le_bytes(self.added_at) }
+    #[inline(always)]
+    pub fn set_added_at(&mut self, value: i64) { self.added_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn bump(&self) -> u8 { self.bump }
+    #[inline(always)]
+    pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+}
+
+const _: () = assert!(core::mem::size_of::<MatcherRegistration>() == MatcherRegistration::LEN);
+const _: () = assert!(core::mem::align_of::<MatcherRegistration>() == 1);
+
+impl AccountData for MatcherRegistration {
+    const DISCRIMINATOR: [u8; 8] = [206, 162, 186, 212, 80, 245, 107, 0];
+    const LEN: usize = MatcherRegistration::LEN;
+}
+
+impl MatcherRegistration {
+    /// Writes the discriminator of a freshly created account.
+    #[inline(always)]
+    pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct JobPosted {
+    job: [u8; 32],
+    client: [u8; 32],
+    nonce: [u8; 8],
+    request: JobRequest,
+}
+
+impl JobPosted {
+    pub const LEN: usize = 185;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.request.is_valid() }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    #[inline(always)]
+    pub fn client(&self) -> &Pubkey { &self.client }
+    #[inline(always)]
+    pub fn set_client(&mut self, value: &Pubkey) { self.client = *value; }
+
+    #[inline(always)]
+    pub fn nonce(&self) -> u64 { u64::from_le_bytes(self.nonce) }
+    #[inline(always)]
+    pub fn set_nonce(&mut self, value: u64) { self.nonce = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn request(&self) -> &JobRequest { &self.request }
+    #[inline(always)]
+    pub fn request_mut(&mut self) -> &mut JobRequest { &mut self.request }
+}
+
+const _: () = assert!(core::mem::size_of::<JobPosted>() == JobPosted::LEN);
+const _: () = assert!(core::mem::align_of::<JobPosted>() == 1);
+
+impl JobPosted {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [18, 171, 12, 141, 212, 169, 183, 52];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct JobCancelled {
+    job: [u8; 32],
+    refunded: [u8; 8],
+}
+
+impl JobCancelled {
+    pub const LEN: usize = 40;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    #[inline(always)]
+    pub fn refunded(&self) -> u64 { u64::from_le_bytes(self.refunded) }
+    #[inline(always)]
+    pub fn set_refunded(&mut self, value: u64) { self.refunded = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<JobCancelled>() == JobCancelled::LEN);
+const _: () = assert!(core::mem::align_of::<JobCancelled>() == 1);
+
+impl JobCancelled {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [203, 84, 143, 130, 48, 134, 74, 191];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct JobAssigned {
+    job: [u8; 32],
+    worker: [u8; 32],
+    price: [u8; 8],
+    deadline: [u8; 8],
+    attempt: u8,
+    self_claimed: u8,
+}
+
+impl JobAssigned {
+    pub const LEN: usize = 82;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.self_claimed <= 1 }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn price(&self) -> u64 { u64::from_le_bytes(self.price) }
+    #[inline(always)]
+    pub fn set_price(&mut self, value: u64) { self.price = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn deadline(&self) -> i64 { i64::from_le_bytes(self.deadline) }
+    #[inline(always)]
+    pub fn set_deadline(&mut self, value: i64) { self.deadline = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn attempt(&self) -> u8 { self.attempt }
+    #[inline(always)]
+    pub fn set_attempt(&mut self, value: u8) { self.attempt = value; }
+
+    /// True when the worker claimed it after the claim delay.
+    #[inline(always)]
+    pub fn self_claimed(&self) -> bool { self.self_claimed != 0 }
+    /// True when the worker claimed it after the claim delay.
+    #[inline(always)]
+    pub fn set_self_claimed(&mut self, value: bool) { self.self_claimed = value as u8; }
+}
+
+const _: () = assert!(core::mem::size_of::<JobAssigned>() == JobAssigned::LEN);
+const _: () = assert!(core::mem::align_of::<JobAssigned>() == 1);
+
+impl JobAssigned {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [37, 41, 120, 33, 26, 236, 76, 219];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ResultSubmitted {
+    job: [u8; 32],
+    worker: [u8; 32],
+    output_hash: [u8; 32],
+    latency_slots: [u8; 8],
+    challenge_deadline: [u8; 8],
+}
+
+impl ResultSubmitted {
+    pub const LEN: usize = 112;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn output_hash(&self) -> &[u8; 32] { &self.output_hash }
+    #[inline(always)]
+    pub fn output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.output_hash }
+    #[inline(always)]
+    pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
+
+    #[inline(always)]
+    pub fn latency_slots(&self) -> u64 { u64::from_le_bytes(self.latency_slots) }
+    #[inline(always)]
+    pub fn set_latency_slots(&mut self, value: u64) { self.latency_slots = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn challenge_deadline(&self) -> i64 { i64::from_le_bytes(self.challenge_deadline) }
+    #[inline(always)]
+    pub fn set_challenge_deadline(&mut self, value: i64) { self.challenge_deadline = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<ResultSubmitted>() == ResultSubmitted::LEN);
+const _: () = assert!(core::mem::align_of::<ResultSubmitted>() == 1);
+
+impl ResultSubmitted {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [156, 153, 163, 89, 245, 144, 63, 94];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct JobExpired {
+    job: [u8; 32],
+    worker: [u8; 32],
+    requeued: u8,
+    refunded: [u8; 8],
+    slashed: [u8; 8],
+}
+
+impl JobExpired {
+    pub const LEN: usize = 81;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.requeued <= 1 }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    /// False when the job ran out of attempts and was refunded.
+    #[inline(always)]
+    pub fn requeued(&self) -> bool { self.requeued != 0 }
+    /// False when the job ran out of attempts and was refunded.
+    #[inline(always)]
+    pub fn set_requeued(&mut self, value: bool) { self.requeued = value as u8; }
+
+    #[inline(always)]
+    pub fn refunded(&self) -> u64 { u64::from_le_bytes(self.refunded) }
+    #[inline(always)]
+    pub fn set_refunded(&mut self, value: u64) { self.refunded = value.to_le_bytes(); }
+
+    /// $PEER burned from the worker's bond.
+    #[inline(always)]
+    pub fn slashed(&self) -> u64 { u64::from_le_bytes(self.slashed) }
+    /// $PEER burned from the worker's bond.
+    #[inline(always)]
+    pub fn set_slashed(&mut self, value: u64) { self.slashed = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<JobExpired>() == JobExpired::LEN);
+const _: () = assert!(core::mem::align_of::<JobExpired>() == 1);
+
+impl JobExpired {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [213, 123, 115, 173, 157, 242, 12, 71];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct JobFinalized {
+    job: [u8; 32],
+    worker: [u8; 32],
+    price: [u8; 8],
+    refunded: [u8; 8],
+    worker_amount: [u8; 8],
+    staker_amount: [u8; 8],
+    treasury_amount: [u8; 8],
+}
+
+impl JobFinalized {
+    pub const LEN: usize = 104;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    /// Credits consumed.
+    #[inline(always)]
+    pub fn price(&self) -> u64 { u64::from_le_bytes(self.price) }
+    /// Credits consumed.
+    #[inline(always)]
+    pub fn set_price(&mut self, value: u64) { self.price = value.to_le_bytes(); }
+
+    /// Credits returned (max price minus price).
+    #[inline(always)]
+    pub fn refunded(&self) -> u64 { u64::from_le_bytes(self.refunded) }
+    /// Credits returned (max price minus price).
+    #[inline(always)]
+    pub fn set_refunded(&mut self, value: u64) { self.refunded = value.to_le_bytes(); }
+
+    /// USDC base units credited to the worker.
+    #[inline(always)]
+    pub fn worker_amount(&self) -> u64 { u64::from_le_bytes(self.worker_amount) }
+    /// USDC base units credited to the worker.
+    #[inline(always)]
+    pub fn set_worker_amount(&mut self, value: u64) { self.worker_amount = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn staker_amount(&self) -> u64 { u64::from_le_bytes(self.staker_amount) }
+    #[inline(always)]
+    pub fn set_staker_amount(&mut self, value: u64) { self.staker_amount = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn treasury_amount(&self) -> u64 { u64::from_le_bytes(self.treasury_amount) }
+    #[inline(always)]
+    pub fn set_treasury_amount(&mut self, value: u64) { self.treasury_amount = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<JobFinalized>() == JobFinalized::LEN);
+const _: () = assert!(core::mem::align_of::<JobFinalized>() == 1);
+
+impl JobFinalized {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [208, 205, 49, 160, 98, 139, 192, 217];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FeesSwept {
+    staker_amount: [u8; 8],
+    treasury_amount: [u8; 8],
+}
+
+impl FeesSwept {
+    pub const LEN: usize = 16;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn staker_amount(&self) -> u64 { u64::from_le_bytes(self.staker_amount) }
+    #[inline(always)]
+    pub fn set_staker_amount(&mut self, value: u64) { self.staker_amount = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn treasury_amount(&self) -> u64 { u64::from_le_bytes(self.treasury_amount) }
+    #[inline(always)]
+    pub fn set_treasury_amount(&mut self, value: u64) { self.treasury_amount = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<FeesSwept>() == FeesSwept::LEN);
+const _: () = assert!(core::mem::align_of::<FeesSwept>() == 1);
+
+impl FeesSwept {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [96, 218, 115, 136, 74, 170, 202, 172];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct MatcherChanged {
+    matcher: [u8; 32],
+    allowed: u8,
+}
+
+impl MatcherChanged {
+    pub const LEN: usize = 33;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.allowed <= 1 }
+
+    #[inline(always)]
+    pub fn matcher(&self) -> &Pubkey { &self.matcher }
+    #[inline(always)]
+    pub fn set_matcher(&mut self, value: &Pubkey) { self.matcher = *value; }
+
+    #[inline(always)]
+    pub fn allowed(&self) -> bool { self.allowed != 0 }
+    #[inline(always)]
+    pub fn set_allowed(&mut self, value: bool) { self.allowed = value as u8; }
+}
+
+const _: () = assert!(core::mem::size_of::<MatcherChanged>() == MatcherChanged::LEN);
+const _: () = assert!(core::mem::align_of::<MatcherChanged>() == 1);
+
+impl MatcherChanged {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [27, 209, 118, 15, 196, 143, 105, 236];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+/// A bonded validator (PDA ["validator", authority]); its $PEER sits in ["validator_vault", validator].
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Validator {
+    discriminator: [u8; 8],
+    authority: [u8; 32],
+    bond: [u8; 8],
+    locked: [u8; 8],
+    open_challenges: [u8; 2],
+    deregister_available_at: [u8; 8],
+    challenges_won: [u8; 8],
+    challenges_lost: [u8; 8],
+    votes_revealed: [u8; 8],
+    registered_at: [u8; 8],
+    bump: u8,
+    vault_bump: u8,
+    reserved: [u8; 32],
+}
+
+impl Validator {
+    pub const LEN: usize = 132;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn authority(&self) -> &Pubkey { &self.authority }
+    #[inline(always)]
+    pub fn set_authority(&mut self, value: &Pubkey) { self.authority = *value; }
+
+    /// $PEER in the validator vault.
+    #[inline(always)]
+    pub fn bond(&self) -> u64 { u64::from_le_bytes(self.bond) }
+    /// $PEER in the validator vault.
+    #[inline(always)]
+    pub fn set_bond(&mut self, value: u64) { self.bond = value.to_le_bytes(); }
+
+    /// Part of the bond posted as challenge bonds.
+    #[inline(always)]
+    pub fn locked(&self) -> u64 { u64::from_le_bytes(self.locked) }
+    /// Part of the bond posted as challenge bonds.
+    #[inline(always)]
+    pub fn set_locked(&mut self, value: u64) { self.locked = value.to_le_bytes(); }
+
+    /// Challenges this validator opened that are not resolved.
+    #[inline(always)]
+    pub fn open_challenges(&self) -> u16 { u16::from_le_bytes(self.open_challenges) }
+    /// Challenges this validator opened that are not resolved.
+    #[inline(always)]
+    pub fn set_open_challenges(&mut self, value: u16) { self.open_challenges = value.to_le_bytes(); }
+
+    /// Zero while active; otherwise when the bond may leave.
+    #[inline(always)]
+    pub fn deregister_available_at(&self) -> i64 { i64::from_le_bytes(self.deregister_available_at) }
+    /// Zero while active; otherwise when the bond may leave.
+    #[inline(always)]
+    pub fn set_deregister_available_at(&mut self, value: i64) { self.deregister_available_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn challenges_won(&self) -> u64 { u64::from_le_bytes(self.challenges_won) }
+    #[inline(always)]
+    pub fn set_challenges_won(&mut self, value: u64) { self.challenges_won = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn challenges_lost(&self) -> u64 { u64::from_le_bytes(self.challenges_lost) }
+    #[inline(always)]
+    pub fn set_challenges_lost(&mut self, value: u64) { self.challenges_lost = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn votes_revealed(&self) -> u64 { u64::from_le_bytes(self.votes_revealed) }
+    #[inline(always)]
+    pub fn set_votes_revealed(&mut self, value: u64) { self.votes_revealed = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn registered_at(&self) -> i64 { i64::from_le_bytes(self.registered_at) }
+    #[inline(always)]
+    pub fn set_registered_at(&mut self, value: i64) { self.registered_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn bump(&self) -> u8 { self.bump }
+    #[inline(always)]
+    pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+
+    #[inline(always)]
+    pub fn vault_bump(&self) -> u8 { self.vault_bump }
+    #[inline(always)]
+    pub fn set_vault_bump(&mut self, value: u8) { self.vault_bump = value; }
+
+    #[inline(always)]
+    pub fn reserved(&self) -> &[u8; 32] { &self.reserved }
+    #[inline(always)]
+    pub fn reserved_mut(&mut self) -> &mut [u8; 32] { &mut self.reserved }
+    #[inline(always)]
+    pub fn set_reserved(&mut self, value: &[u8; 32]) { self.reserved = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<Validator>() == Validator::LEN);
+const _: () = assert!(core::mem::align_of::<Validator>() == 1);
+
+impl AccountData for Validator {
+    const DISCRIMINATOR: [u8; 8] = [108, 40, 172, 51, 190, 198, 22, 15];
+    const LEN: usize = Validator::LEN;
+}
+
+impl Validator {
+    /// Writes the discriminator of a freshly created account.
+    #[inline(always)]
+    pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
+}
+
+/// A dispute of one job's result (PDA ["challenge", job]).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Challenge {
+    discriminator: [u8; 8],
+    job: [u8; 32],
+    challenger: [u8; 32],
+    challenger_authority: [u8; 32],
+    worker: [u8; 32],
+    worker_authority: [u8; 32],
+    challenger_output_hash: [u8; 32],
+    worker_output_hash: [u8; 32],
+    bond: [u8; 8],
+    opened_at: [u8; 8],
+    commit_deadline: [u8; 8],
+    reveal_deadline: [u8; 8],
+    commits: [u8; 2],
+    reveals: [u8; 2],
+    votes_for_challenger: [u8; 2],
+    votes_for_worker: [u8; 2],
+    bump: u8,
+}
+
+impl Challenge {
+    pub const LEN: usize = 273;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    /// Validator account that opened it.
+    #[inline(always)]
+    pub fn challenger(&self) -> &Pubkey { &self.challenger }
+    /// Validator account that opened it.
+    #[inline(always)]
+    pub fn set_challenger(&mut self, value: &Pubkey) { self.challenger = *value; }
+
+    /// Paid the rent; gets it back.
+    #[inline(always)]
+    pub fn challenger_authority(&self) -> &Pubkey { &self.challenger_authority }
+    /// Paid the rent; gets it back.
+    #[inline(always)]
+    pub fn set_challenger_authority(&mut self, value: &Pubkey) { self.challenger_authority = *value; }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn worker_authority(&self) -> &Pubkey { &self.worker_authority }
+    #[inline(always)]
+    pub fn set_worker_authority(&mut self, value: &Pubkey) { self.worker_authority = *value; }
+
+    #[inline(always)]
+    pub fn challenger_output_hash(&self) -> &[u8; 32] { &self.challenger_output_hash }
+    #[inline(always)]
+    pub fn challenger_output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.challenger_output_hash }
+    #[inline(always)]
+    pub fn set_challenger_output_hash(&mut self, value: &[u8; 32]) { self.challenger_output_hash = *value; }
+
+    #[inline(always)]
+    pub fn worker_output_hash(&self) -> &[u8; 32] { &self.worker_output_hash }
+    #[inline(always)]
+    pub fn worker_output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.worker_output_hash }
+    #[inline(always)]
+    pub fn set_worker_output_hash(&mut self, value: &[u8; 32]) { self.worker_output_hash = *value; }
+
+    /// Challenge bond locked from the challenger's stake.
+    #[inline(always)]
+    pub fn bond(&self) -> u64 { u64::from_le_bytes(self.bond) }
+    /// Challenge bond locked from the challenger's stake.
+    #[inline(always)]
+    pub fn set_bond(&mut self, value: u64) { self.bond = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn opened_at(&self) -> i64 { i64::from_le_bytes(self.opened_at) }
+    #[inline(always)]
+    pub fn set_opened_at(&mut self, value: i64) { self.opened_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn commit_deadline(&self) -> i64 { i64::from_le_bytes(self.commit_deadline) }
+    #[inline(always)]
+    pub fn set_commit_deadline(&mut self, value: i64) { self.commit_deadline = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn reveal_deadline(&self) -> i64 { i64::from_le_bytes(self.reveal_deadline) }
+    #[inline(always)]
+    pub fn set_reveal_deadline(&mut self, value: i64) { self.reveal_deadline = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn commits(&self) -> u16 { u16::from_le_bytes(self.commits) }
+    #[inline(always)]
+    pub fn set_commits(&mut self, value: u16) { self.commits = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn reveals(&self) -> u16 { u16::from_le_bytes(self.reveals) }
+    #[inline(always)]
+    pub fn set_reveals(&mut self, value: u16) { self.reveals = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn votes_for_challenger(&self) -> u16 { u16::from_le_bytes(self.votes_for_challenger) }
+    #[inline(always)]
+    pub fn set_votes_for_challenger(&mut self, value: u16) { self.votes_for_challenger = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn votes_for_worker(&self) -> u16 { u16::from_le_bytes(self.votes_for_worker) }
+    #[inline(always)]
+    pub fn set_votes_for_worker(&mut self, value: u16) { self.votes_for_worker = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn bump(&self) -> u8 { self.bump }
+    #[inline(always)]
+    pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+}
+
+const _: () = assert!(core::mem::size_of::<Challenge>() == Challenge::LEN);
+const _: () = assert!(core::mem::align_of::<Challenge>() == 1);
+
+impl AccountData for Challenge {
+    const DISCRIMINATOR: [u8; 8] = [119, 250, 161, 121, 119, 81, 22, 208];
+    const LEN: usize = Challenge::LEN;
+}
+
+impl Challenge {
+    /// Writes the discriminator of a freshly created account.
+    #[inline(always)]
+    pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
+}
+
+/// One validator's vote on one challenge (PDA ["vote", challenge, validator]): one vote each.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Vote {
+    discriminator: [u8; 8],
+    challenge: [u8; 32],
+    validator: [u8; 32],
+    commitment: [u8; 32],
+    revealed: u8,
+    output_hash: [u8; 32],
+    bump: u8,
+}
+
+impl Vote {
+    pub const LEN: usize = 138;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.revealed <= 1 }
+
+    #[inline(always)]
+    pub fn challenge(&self) -> &Pubkey { &self.challenge }
+    #[inline(always)]
+    pub fn set_challenge(&mut self, value: &Pubkey) { self.challenge = *value; }
+
+    #[inline(always)]
+    pub fn validator(&self) -> &Pubkey { &self.validator }
+    #[inline(always)]
+    pub fn set_validator(&mut self, value: &Pubkey) { self.validator = *value; }
+
+    /// sha256(output_hash || salt).
+    #[inline(always)]
+    pub fn commitment(&self) -> &[u8; 32] { &self.commitment }
+    /// sha256(output_hash || salt).
+    #[inline(always)]
+    pub fn commitment_mut(&mut self) -> &mut [u8; 32] { &mut self.commitment }
+    /// sha256(output_hash || salt).
+    #[inline(always)]
+    pub fn set_commitment(&mut self, value: &[u8; 32]) { self.commitment = *value; }
+
+    #[inline(always)]
+    pub fn revealed(&self) -> bool { self.revealed != 0 }
+    #[inline(always)]
+    pub fn set_revealed(&mut self, value: bool) { self.revealed = value as u8; }
+
+    #[inline(always)]
+    pub fn output_hash(&self) -> &[u8; 32] { &self.output_hash }
+    #[inline(always)]
+    pub fn output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.output_hash }
+    #[inline(always)]
+    pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
+
+    #[inline(always)]
+    pub fn bump(&self) -> u8 { self.bump }
+    #[inline(always)]
+    pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+}
+
+const _: () = assert!(core::mem::size_of::<Vote>() == Vote::LEN);
+const _: () = assert!(core::mem::align_of::<Vote>() == 1);
+
+impl AccountData for Vote {
+    const DISCRIMINATOR: [u8; 8] = [96, 91, 104, 57, 145, 35, 172, 155];
+    const LEN: usize = Vote::LEN;
+}
+
+impl Vote {
+    /// Writes the discriminator of a freshly created account.
+    #[inline(always)]
+    pub fn init_discriminator(&mut self) { self.discriminator = <Self as AccountData>::DISCRIMINATOR; }
+}
+
+#[repr(u8)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    ChallengerWon = 0,
+    WorkerWon = 1,
+    Lapsed = 2,
+}
+
+impl ChallengeOutcome {
+    pub const COUNT: usize = 3;
+
+    #[inline(always)]
+    pub fn from_u8(value: u8) -> Option<Self> {
+        match value {
+            0 => Some(Self::ChallengerWon),
+            1 => Some(Self::WorkerWon),
+            2 => Some(Self::Lapsed),
+            _ => None,
+        }
+    }
+
+    /// For bytes this program wrote itself (always a valid variant).
+    #[inline(always)]
+    pub fn from_stored(value: u8) -> Self {
+        match Self::from_u8(value) { Some(v) => v, None => panic!("corrupt enum byte") }
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ValidatorChanged {
+    validator: [u8; 32],
+    authority: [u8; 32],
+    bond: [u8; 8],
+    deregister_available_at: [u8; 8],
+    closed: u8,
+}
+
+impl ValidatorChanged {
+    pub const LEN: usize = 81;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.closed <= 1 }
+
+    #[inline(always)]
+    pub fn validator(&self) -> &Pubkey { &self.validator }
+    #[inline(always)]
+    pub fn set_validator(&mut self, value: &Pubkey) { self.validator = *value; }
+
+    #[inline(always)]
+    pub fn authority(&self) -> &Pubkey { &self.authority }
+    #[inline(always)]
+    pub fn set_authority(&mut self, value: &Pubkey) { self.authority = *value; }
+
+    #[inline(always)]
+    pub fn bond(&self) -> u64 { u64::from_le_bytes(self.bond) }
+    #[inline(always)]
+    pub fn set_bond(&mut self, value: u64) { self.bond = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn deregister_available_at(&self) -> i64 { i64::from_le_bytes(self.deregister_available_at) }
+    #[inline(always)]
+    pub fn set_deregister_available_at(&mut self, value: i64) { self.deregister_available_at = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn closed(&self) -> bool { self.closed != 0 }
+    #[inline(always)]
+    pub fn set_closed(&mut self, value: bool) { self.closed = value as u8; }
+}
+
+const _: () = assert!(core::mem::size_of::<ValidatorChanged>() == ValidatorChanged::LEN);
+const _: () = assert!(core::mem::align_of::<ValidatorChanged>() == 1);
+
+impl ValidatorChanged {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [59, 121, 4, 77, 62, 29, 214, 54];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ChallengeOpened {
+    challenge: [u8; 32],
+    job: [u8; 32],
+    challenger: [u8; 32],
+    output_hash: [u8; 32],
+    commit_deadline: [u8; 8],
+    reveal_deadline: [u8; 8],
+}
+
+impl ChallengeOpened {
+    pub const LEN: usize = 144;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn challenge(&self) -> &Pubkey { &self.challenge }
+    #[inline(always)]
+    pub fn set_challenge(&mut self, value: &Pubkey) { self.challenge = *value; }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    #[inline(always)]
+    pub fn challenger(&self) -> &Pubkey { &self.challenger }
+    #[inline(always)]
+    pub fn set_challenger(&mut self, value: &Pubkey) { self.challenger = *value; }
+
+    #[inline(always)]
+    pub fn output_hash(&self) -> &[u8; 32] { &self.output_hash }
+    #[inline(always)]
+    pub fn output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.output_hash }
+    #[inline(always)]
+    pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
+
+    #[inline(always)]
+    pub fn commit_deadline(&self) -> i64 { i64::from_le_bytes(self.commit_deadline) }
+    #[inline(always)]
+    pub fn set_commit_deadline(&mut self, value: i64) { self.commit_deadline = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn reveal_deadline(&self) -> i64 { i64::from_le_bytes(self.reveal_deadline) }
+    #[inline(always)]
+    pub fn set_reveal_deadline(&mut self, value: i64) { self.reveal_deadline = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<ChallengeOpened>() == ChallengeOpened::LEN);
+const _: () = assert!(core::mem::align_of::<ChallengeOpened>() == 1);
+
+impl ChallengeOpened {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [42, 83, 165, 62, 80, 17, 63, 181];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct VoteCommitted {
+    challenge: [u8; 32],
+    validator: [u8; 32],
+}
+
+impl VoteCommitted {
+    pub const LEN: usize = 64;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn challenge(&self) -> &Pubkey { &self.challenge }
+    #[inline(always)]
+    pub fn set_challenge(&mut self, value: &Pubkey) { self.challenge = *value; }
+
+    #[inline(always)]
+    pub fn validator(&self) -> &Pubkey { &self.validator }
+    #[inline(always)]
+    pub fn set_validator(&mut self, value: &Pubkey) { self.validator = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<VoteCommitted>() == VoteCommitted::LEN);
+const _: () = assert!(core::mem::align_of::<VoteCommitted>() == 1);
+
+impl VoteCommitted {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [74, 67, 158, 48, 168, 230, 217, 77];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct VoteRevealed {
+    challenge: [u8; 32],
+    validator: [u8; 32],
+    output_hash: [u8; 32],
+    votes_for_challenger: [u8; 2],
+    votes_for_worker: [u8; 2],
+}
+
+impl VoteRevealed {
+    pub const LEN: usize = 100;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn challenge(&self) -> &Pubkey { &self.challenge }
+    #[inline(always)]
+    pub fn set_challenge(&mut self, value: &Pubkey) { self.challenge = *value; }
+
+    #[inline(always)]
+    pub fn validator(&self) -> &Pubkey { &self.validator }
+    #[inline(always)]
+    pub fn set_validator(&mut self, value: &Pubkey) { self.validator = *value; }
+
+    #[inline(always)]
+    pub fn output_hash(&self) -> &[u8; 32] { &self.output_hash }
+    #[inline(always)]
+    pub fn output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.output_hash }
+    #[inline(always)]
+    pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
+
+    #[inline(always)]
+    pub fn votes_for_challenger(&self) -> u16 { u16::from_le_bytes(self.votes_for_challenger) }
+    #[inline(always)]
+    pub fn set_votes_for_challenger(&mut self, value: u16) { self.votes_for_challenger = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn votes_for_worker(&self) -> u16 { u16::from_le_bytes(self.votes_for_worker) }
+    #[inline(always)]
+    pub fn set_votes_for_worker(&mut self, value: u16) { self.votes_for_worker = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<VoteRevealed>() == VoteRevealed::LEN);
+const _: () = assert!(core::mem::align_of::<VoteRevealed>() == 1);
+
+impl VoteRevealed {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [104, 162, 140, 194, 213, 217, 117, 179];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ChallengeResolved {
+    challenge: [u8; 32],
+    job: [u8; 32],
+    outcome: u8,
+    slashed: [u8; 8],
+    challenger_reward: [u8; 8],
+    burned: [u8; 8],
+    refunded: [u8; 8],
+}
+
+impl ChallengeResolved {
+    pub const LEN: usize = 97;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { (self.outcome as usize) < ChallengeOutcome::COUNT }
+
+    #[inline(always)]
+    pub fn challenge(&self) -> &Pubkey { &self.challenge }
+    #[inline(always)]
+    pub fn set_challenge(&mut self, value: &Pubkey) { self.challenge = *value; }
+
+    #[inline(always)]
+    pub fn job(&self) -> &Pubkey { &self.job }
+    #[inline(always)]
+    pub fn set_job(&mut self, value: &Pubkey) { self.job = *value; }
+
+    #[inline(always)]
+    pub fn outcome(&self) -> ChallengeOutcome { ChallengeOutcome::from_stored(self.outcome) }
+    #[inline(always)]
+    pub fn set_outcome(&mut self, value: ChallengeOutcome) { self.outcome = value as u8; }
+
+    /// $PEER taken from the worker.
+    #[inline(always)]
+    pub fn slashed(&self) -> u64 { u64::from_le_bytes(self.slashed) }
+    /// $PEER taken from the worker.
+    #[inline(always)]
+    pub fn set_slashed(&mut self, value: u64) { self.slashed = value.to_le_bytes(); }
+
+    /// $PEER paid to the challenger.
+    #[inline(always)]
+    pub fn challenger_reward(&self) -> u64 { u64::from_le_bytes(self.challenger_reward) }
+    /// $PEER paid to the challenger.
+    #[inline(always)]
+    pub fn set_challenger_reward(&mut self, value: u64) { self.challenger_reward = value.to_le_bytes(); }
+
+    /// $PEER burned (slash remainder, or the losing challenger's bond).
+    #[inline(always)]
+    pub fn burned(&self) -> u64 { u64::from_le_bytes(self.burned) }
+    /// $PEER burned (slash remainder, or the losing challenger's bond).
+    #[inline(always)]
+    pub fn set_burned(&mut self, value: u64) { self.burned = value.to_le_bytes(); }
+
+    /// Credits returned to the client.
+    #[inline(always)]
+    pub fn refunded(&self) -> u64 { u64::from_le_bytes(self.refunded) }
+    /// Credits returned to the client.
+    #[inline(always)]
+    pub fn set_refunded(&mut self, value: u64) { self.refunded = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<ChallengeResolved>() == ChallengeResolved::LEN);
+const _: () = assert!(core::mem::align_of::<ChallengeResolved>() == 1);
+
+impl ChallengeResolved {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [100, 153, 38, 123, 172, 250, 166, 105];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct EnclaveRegistered {
+    worker: [u8; 32],
+    enclave_key: [u8; 32],
+    measurement: [u8; 32],
+    expires_at: [u8; 8],
+}
+
+impl EnclaveRegistered {
+    pub const LEN: usize = 104;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn worker(&self) -> &Pubkey { &self.worker }
+    #[inline(always)]
+    pub fn set_worker(&mut self, value: &Pubkey) { self.worker = *value; }
+
+    #[inline(always)]
+    pub fn enclave_key(&self) -> &[u8; 32] { &self.enclave_key }
+    #[inline(always)]
+    pub fn enclave_key_mut(&mut self) -> &mut [u8; 32] { &mut self.enclave_key }
+    #[inline(always)]
+    pub fn set_enclave_key(&mut self, value: &[u8; 32]) { self.enclave_key = *value; }
+
+    #[inline(always)]
+    pub fn measurement(&self) -> &[u8; 32] { &self.measurement }
+    #[inline(always)]
+    pub fn measurement_mut(&mut self) -> &mut [u8; 32] { &mut self.measurement }
+    #[inline(always)]
+    pub fn set_measurement(&mut self, value: &[u8; 32]) { self.measurement = *value; }
+
+    #[inline(always)]
+    pub fn expires_at(&self) -> i64 { i64::from_le_bytes(self.expires_at) }
+    #[inline(always)]
+    pub fn set_expires_at(&mut self, value: i64) { self.expires_at = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<EnclaveRegistered>() == EnclaveRegistered::LEN);
+const _: () = assert!(core::mem::align_of::<EnclaveRegistered>() == 1);
+
+impl EnclaveRegistered {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [139, 187, 11, 241, 61, 63, 139, 142];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
 // ---- Instruction accounts and arguments ----
 
 /// Accounts of `initialize_config`, in order, after the checks the interface declares.
@@ -616,6 +3901,7 @@ pub struct InitializeConfigAccounts<'a> {
     pub usdc_mint: &'a AccountInfo,
     pub peer_mint: &'a AccountInfo,
     pub usdc_vault: &'a AccountInfo,
+    pub fee_ledger: &'a AccountInfo,
     /// USDC token account.
     pub treasury: &'a AccountInfo,
     /// USDC token account.
@@ -627,7 +3913,7 @@ pub struct InitializeConfigAccounts<'a> {
 impl<'a> InitializeConfigAccounts<'a> {
     #[inline(always)]
     pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
-        let [admin, config, program_data, usdc_mint, peer_mint, usdc_vault, treasury, staking_reward_vault, token_program, system_program, ..] = accounts else {
+        let [admin, config, program_data, usdc_mint, peer_mint, usdc_vault, fee_ledger, treasury, staking_reward_vault, token_program, system_program, ..] = accounts else {
             return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
         };
         if !admin.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "admin")); }
@@ -637,11 +3923,13 @@ impl<'a> InitializeConfigAccounts<'a> {
         if !pubkey_eq(program_data.key(), &PROGRAM_DATA_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "program_data")); }
         if !usdc_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "usdc_vault")); }
         if !pubkey_eq(usdc_vault.key(), &USDC_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "usdc_vault")); }
+        if !fee_ledger.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "fee_ledger")); }
+        if !pubkey_eq(fee_ledger.key(), &FEE_LEDGER_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "fee_ledger")); }
         const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
         if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
         const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
-        Ok(Self { admin, config, program_data, usdc_mint, peer_mint, usdc_vault, treasury, staking_reward_vault, token_program, system_program })
+        Ok(Self { admin, config, program_data, usdc_mint, peer_mint, usdc_vault, fee_ledger, treasury, staking_reward_vault, token_program, system_program })
     }
 }
 
@@ -653,7 +3941,7 @@ pub struct InitializeConfigArgs {
 }
 
 impl InitializeConfigArgs {
-    pub const LEN: usize = 77;
+    pub const LEN: usize = 109;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -735,7 +4023,7 @@ pub struct UpdateConfigArgs {
 }
 
 impl UpdateConfigArgs {
-    pub const LEN: usize = 77;
+    pub const LEN: usize = 109;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -780,6 +4068,2829 @@ const _: () = assert!(core::mem::size_of::<UpdateConfigArgs>() == UpdateConfigAr
 const _: () = assert!(core::mem::align_of::<UpdateConfigArgs>() == 1);
 
 impl UpdateConfigArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `register_worker`, in order, after the checks the interface declares.
+pub struct RegisterWorkerAccounts<'a> {
+    /// The worker's key; pays rent.
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    /// The config's $PEER mint.
+    pub peer_mint: &'a AccountInfo,
+    pub bond_vault: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+    pub system_program: &'a AccountInfo,
+}
+
+impl<'a> RegisterWorkerAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, worker, peer_mint, bond_vault, token_program, system_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !bond_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "bond_vault")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
+        if pubkey_eq(worker.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(bond_vault.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        if pubkey_eq(bond_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        Ok(Self { authority, config, worker, peer_mint, bond_vault, token_program, system_program })
+    }
+}
+
+/// Arguments of `register_worker` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RegisterWorkerArgs {
+    settings: WorkerSettings,
+}
+
+impl RegisterWorkerArgs {
+    pub const LEN: usize = 444;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn settings(&self) -> &WorkerSettings { &self.settings }
+    #[inline(always)]
+    pub fn settings_mut(&mut self) -> &mut WorkerSettings { &mut self.settings }
+}
+
+const _: () = assert!(core::mem::size_of::<RegisterWorkerArgs>() == RegisterWorkerArgs::LEN);
+const _: () = assert!(core::mem::align_of::<RegisterWorkerArgs>() == 1);
+
+impl RegisterWorkerArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `update_worker`, in order, after the checks the interface declares.
+pub struct UpdateWorkerAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+}
+
+impl<'a> UpdateWorkerAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, worker, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        Ok(Self { authority, worker })
+    }
+}
+
+/// Arguments of `update_worker` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct UpdateWorkerArgs {
+    settings: WorkerSettings,
+}
+
+impl UpdateWorkerArgs {
+    pub const LEN: usize = 444;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn settings(&self) -> &WorkerSettings { &self.settings }
+    #[inline(always)]
+    pub fn settings_mut(&mut self) -> &mut WorkerSettings { &mut self.settings }
+}
+
+const _: () = assert!(core::mem::size_of::<UpdateWorkerArgs>() == UpdateWorkerArgs::LEN);
+const _: () = assert!(core::mem::align_of::<UpdateWorkerArgs>() == 1);
+
+impl UpdateWorkerArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `bond`, in order, after the checks the interface declares.
+pub struct BondAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    /// $PEER token account of the authority.
+    pub source: &'a AccountInfo,
+    pub bond_vault: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> BondAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, worker, source, bond_vault, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !source.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "source")); }
+        if !bond_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "bond_vault")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(source.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
+        if pubkey_eq(bond_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        if pubkey_eq(bond_vault.key(), source.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        Ok(Self { authority, worker, source, bond_vault, token_program })
+    }
+}
+
+/// Arguments of `bond` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BondArgs {
+    amount: [u8; 8],
+}
+
+impl BondArgs {
+    pub const LEN: usize = 8;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn amount(&self) -> u64 { u64::from_le_bytes(self.amount) }
+    #[inline(always)]
+    pub fn set_amount(&mut self, value: u64) { self.amount = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<BondArgs>() == BondArgs::LEN);
+const _: () = assert!(core::mem::align_of::<BondArgs>() == 1);
+
+impl BondArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `request_unbond`, in order, after the checks the interface declares.
+pub struct RequestUnbondAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+}
+
+impl<'a> RequestUnbondAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, worker, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        Ok(Self { authority, config, worker })
+    }
+}
+
+/// Arguments of `request_unbond` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RequestUnbondArgs {
+    amount: [u8; 8],
+}
+
+impl RequestUnbondArgs {
+    pub const LEN: usize = 8;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn amount(&self) -> u64 { u64::from_le_bytes(self.amount) }
+    #[inline(always)]
+    pub fn set_amount(&mut self, value: u64) { self.amount = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<RequestUnbondArgs>() == RequestUnbondArgs::LEN);
+const _: () = assert!(core::mem::align_of::<RequestUnbondArgs>() == 1);
+
+impl RequestUnbondArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `withdraw_unbonded`, in order, after the checks the interface declares.
+pub struct WithdrawUnbondedAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    pub bond_vault: &'a AccountInfo,
+    /// $PEER token account.
+    pub destination: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> WithdrawUnbondedAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, worker, bond_vault, destination, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !bond_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "bond_vault")); }
+        if !destination.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "destination")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(bond_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        if pubkey_eq(destination.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        if pubkey_eq(destination.key(), bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        Ok(Self { authority, config, worker, bond_vault, destination, token_program })
+    }
+}
+
+/// Arguments of `withdraw_unbonded` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct WithdrawUnbondedArgs {
+}
+
+impl WithdrawUnbondedArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<WithdrawUnbondedArgs>() == WithdrawUnbondedArgs::LEN);
+const _: () = assert!(core::mem::align_of::<WithdrawUnbondedArgs>() == 1);
+
+impl WithdrawUnbondedArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `pause_worker`, in order, after the checks the interface declares.
+pub struct PauseWorkerAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+}
+
+impl<'a> PauseWorkerAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, worker, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        Ok(Self { authority, worker })
+    }
+}
+
+/// Arguments of `pause_worker` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct PauseWorkerArgs {
+}
+
+impl PauseWorkerArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<PauseWorkerArgs>() == PauseWorkerArgs::LEN);
+const _: () = assert!(core::mem::align_of::<PauseWorkerArgs>() == 1);
+
+impl PauseWorkerArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `resume_worker`, in order, after the checks the interface declares.
+pub struct ResumeWorkerAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+}
+
+impl<'a> ResumeWorkerAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, worker, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        Ok(Self { authority, worker })
+    }
+}
+
+/// Arguments of `resume_worker` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ResumeWorkerArgs {
+}
+
+impl ResumeWorkerArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<ResumeWorkerArgs>() == ResumeWorkerArgs::LEN);
+const _: () = assert!(core::mem::align_of::<ResumeWorkerArgs>() == 1);
+
+impl ResumeWorkerArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `close_worker`, in order, after the checks the interface declares.
+pub struct CloseWorkerAccounts<'a> {
+    /// Receives the rent.
+    pub authority: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    pub bond_vault: &'a AccountInfo,
+    /// $PEER token account for any stray balance in the vault.
+    pub destination: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> CloseWorkerAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, worker, bond_vault, destination, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !bond_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "bond_vault")); }
+        if !destination.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "destination")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(worker.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(bond_vault.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        if pubkey_eq(bond_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        if pubkey_eq(destination.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        if pubkey_eq(destination.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        if pubkey_eq(destination.key(), bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        Ok(Self { authority, worker, bond_vault, destination, token_program })
+    }
+}
+
+/// Arguments of `close_worker` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CloseWorkerArgs {
+}
+
+impl CloseWorkerArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<CloseWorkerArgs>() == CloseWorkerArgs::LEN);
+const _: () = assert!(core::mem::align_of::<CloseWorkerArgs>() == 1);
+
+impl CloseWorkerArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `claim_earnings`, in order, after the checks the interface declares.
+pub struct ClaimEarningsAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    pub usdc_vault: &'a AccountInfo,
+    /// USDC token account.
+    pub destination: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> ClaimEarningsAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, worker, usdc_vault, destination, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !usdc_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "usdc_vault")); }
+        if !pubkey_eq(usdc_vault.key(), &USDC_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "usdc_vault")); }
+        if !destination.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "destination")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(usdc_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "usdc_vault")); }
+        if pubkey_eq(destination.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        if pubkey_eq(destination.key(), usdc_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        Ok(Self { authority, config, worker, usdc_vault, destination, token_program })
+    }
+}
+
+/// Arguments of `claim_earnings` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ClaimEarningsArgs {
+}
+
+impl ClaimEarningsArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<ClaimEarningsArgs>() == ClaimEarningsArgs::LEN);
+const _: () = assert!(core::mem::align_of::<ClaimEarningsArgs>() == 1);
+
+impl ClaimEarningsArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `buy_credits`, in order, after the checks the interface declares.
+pub struct BuyCreditsAccounts<'a> {
+    /// Pays the USDC and, the first time, the rent.
+    pub owner: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub credit_account: &'a AccountInfo,
+    /// The owner's USDC token account.
+    pub source: &'a AccountInfo,
+    pub usdc_vault: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+    pub system_program: &'a AccountInfo,
+}
+
+impl<'a> BuyCreditsAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [owner, config, credit_account, source, usdc_vault, token_program, system_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !owner.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "owner")); }
+        if !owner.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "owner")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
+        if !source.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "source")); }
+        if !usdc_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "usdc_vault")); }
+        if !pubkey_eq(usdc_vault.key(), &USDC_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "usdc_vault")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
+        if pubkey_eq(credit_account.key(), owner.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(source.key(), owner.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
+        if pubkey_eq(source.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
+        if pubkey_eq(usdc_vault.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "usdc_vault")); }
+        if pubkey_eq(usdc_vault.key(), source.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "usdc_vault")); }
+        Ok(Self { owner, config, credit_account, source, usdc_vault, token_program, system_program })
+    }
+}
+
+/// Arguments of `buy_credits` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct BuyCreditsArgs {
+    credits: [u8; 8],
+}
+
+impl BuyCreditsArgs {
+    pub const LEN: usize = 8;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn credits(&self) -> u64 { u64::from_le_bytes(self.credits) }
+    #[inline(always)]
+    pub fn set_credits(&mut self, value: u64) { self.credits = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<BuyCreditsArgs>() == BuyCreditsArgs::LEN);
+const _: () = assert!(core::mem::align_of::<BuyCreditsArgs>() == 1);
+
+impl BuyCreditsArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `redeem_credits`, in order, after the checks the interface declares.
+pub struct RedeemCreditsAccounts<'a> {
+    pub owner: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub credit_account: &'a AccountInfo,
+    pub usdc_vault: &'a AccountInfo,
+    /// USDC token account.
+    pub destination: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> RedeemCreditsAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [owner, config, credit_account, usdc_vault, destination, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !owner.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "owner")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
+        if !usdc_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "usdc_vault")); }
+        if !pubkey_eq(usdc_vault.key(), &USDC_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "usdc_vault")); }
+        if !destination.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "destination")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(usdc_vault.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "usdc_vault")); }
+        if pubkey_eq(destination.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        if pubkey_eq(destination.key(), usdc_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        Ok(Self { owner, config, credit_account, usdc_vault, destination, token_program })
+    }
+}
+
+/// Arguments of `redeem_credits` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RedeemCreditsArgs {
+    credits: [u8; 8],
+}
+
+impl RedeemCreditsArgs {
+    pub const LEN: usize = 8;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn credits(&self) -> u64 { u64::from_le_bytes(self.credits) }
+    #[inline(always)]
+    pub fn set_credits(&mut self, value: u64) { self.credits = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<RedeemCreditsArgs>() == RedeemCreditsArgs::LEN);
+const _: () = assert!(core::mem::align_of::<RedeemCreditsArgs>() == 1);
+
+impl RedeemCreditsArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `post_job`, in order, after the checks the interface declares.
+pub struct PostJobAccounts<'a> {
+    /// Pays the job rent (returned when the job ends).
+    pub client: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub credit_account: &'a AccountInfo,
+    /// PDA ["job", client, nonce as u64 LE] with bump 255.
+    pub job: &'a AccountInfo,
+    pub system_program: &'a AccountInfo,
+}
+
+impl<'a> PostJobAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [client, config, credit_account, job, system_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !client.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "client")); }
+        if !client.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "client")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
+        if pubkey_eq(credit_account.key(), client.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(job.key(), client.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
+        if pubkey_eq(job.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
+        Ok(Self { client, config, credit_account, job, system_program })
+    }
+}
+
+/// Arguments of `post_job` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct PostJobArgs {
+    request: JobRequest,
+    nonce: [u8; 8],
+}
+
+impl PostJobArgs {
+    pub const LEN: usize = 121;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { self.request.is_valid() }
+
+    #[inline(always)]
+    pub fn request(&self) -> &JobRequest { &self.request }
+    #[inline(always)]
+    pub fn request_mut(&mut self) -> &mut JobRequest { &mut self.request }
+
+    /// The first nonce >= credit_account.jobs_posted whose job PDA has bump 255 (clients find it off-chain, ~2 tries); jobs_posted becomes nonce + 1.
+    #[inline(always)]
+    pub fn nonce(&self) -> u64 { u64::from_le_bytes(self.nonce) }
+    /// The first nonce >= credit_account.jobs_posted whose job PDA has bump 255 (clients find it off-chain, ~2 tries); jobs_posted becomes nonce + 1.
+    #[inline(always)]
+    pub fn set_nonce(&mut self, value: u64) { self.nonce = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<PostJobArgs>() == PostJobArgs::LEN);
+const _: () = assert!(core::mem::align_of::<PostJobArgs>() == 1);
+
+impl PostJobArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `cancel_job`, in order, after the checks the interface declares.
+pub struct CancelJobAccounts<'a> {
+    pub client: &'a AccountInfo,
+    /// The job client's credit account.
+    pub credit_account: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+}
+
+impl<'a> CancelJobAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [client, credit_account, job, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !client.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "client")); }
+        if !client.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "client")); }
+        if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if pubkey_eq(credit_account.key(), client.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(job.key(), client.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
+        if pubkey_eq(job.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
+        Ok(Self { client, credit_account, job })
+    }
+}
+
+/// Arguments of `cancel_job` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CancelJobArgs {
+}
+
+impl CancelJobArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<CancelJobArgs>() == CancelJobArgs::LEN);
+const _: () = assert!(core::mem::align_of::<CancelJobArgs>() == 1);
+
+impl CancelJobArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `assign_job`, in order, after the checks the interface declares.
+pub struct AssignJobAccounts<'a> {
+    pub matcher: &'a AccountInfo,
+    pub matcher_registration: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+}
+
+impl<'a> AssignJobAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [matcher, matcher_registration, config, job, worker, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !matcher.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "matcher")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        Ok(Self { matcher, matcher_registration, config, job, worker })
+    }
+}
+
+/// Arguments of `assign_job` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct AssignJobArgs {
+}
+
+impl AssignJobArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<AssignJobArgs>() == AssignJobArgs::LEN);
+const _: () = assert!(core::mem::align_of::<AssignJobArgs>() == 1);
+
+impl AssignJobArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `claim_job`, in order, after the checks the interface declares.
+pub struct ClaimJobAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+}
+
+impl<'a> ClaimJobAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, job, worker, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        Ok(Self { authority, config, job, worker })
+    }
+}
+
+/// Arguments of `claim_job` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ClaimJobArgs {
+}
+
+impl ClaimJobArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<ClaimJobArgs>() == ClaimJobArgs::LEN);
+const _: () = assert!(core::mem::align_of::<ClaimJobArgs>() == 1);
+
+impl ClaimJobArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `submit_result`, in order, after the checks the interface declares.
+pub struct SubmitResultAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+}
+
+impl<'a> SubmitResultAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, job, worker, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        Ok(Self { authority, config, job, worker })
+    }
+}
+
+/// Arguments of `submit_result` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SubmitResultArgs {
+    result: ResultCommitment,
+}
+
+impl SubmitResultArgs {
+    pub const LEN: usize = 72;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn result(&self) -> &ResultCommitment { &self.result }
+    #[inline(always)]
+    pub fn result_mut(&mut self) -> &mut ResultCommitment { &mut self.result }
+}
+
+const _: () = assert!(core::mem::size_of::<SubmitResultArgs>() == SubmitResultArgs::LEN);
+const _: () = assert!(core::mem::align_of::<SubmitResultArgs>() == 1);
+
+impl SubmitResultArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `expire_job`, in order, after the checks the interface declares.
+pub struct ExpireJobAccounts<'a> {
+    pub config: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    /// The job client's credit account.
+    pub credit_account: &'a AccountInfo,
+    /// Receives the job rent if the job is refunded.
+    pub client: &'a AccountInfo,
+    /// The worker's bond vault (for a timeout slash).
+    pub bond_vault: &'a AccountInfo,
+    pub peer_mint: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> ExpireJobAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [config, job, worker, credit_account, client, bond_vault, peer_mint, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
+        if !client.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "client")); }
+        if !bond_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "bond_vault")); }
+        if !peer_mint.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "peer_mint")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(credit_account.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(credit_account.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(bond_vault.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        if pubkey_eq(bond_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        if pubkey_eq(bond_vault.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "bond_vault")); }
+        if pubkey_eq(peer_mint.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        Ok(Self { config, job, worker, credit_account, client, bond_vault, peer_mint, token_program })
+    }
+}
+
+/// Arguments of `expire_job` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ExpireJobArgs {
+}
+
+impl ExpireJobArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<ExpireJobArgs>() == ExpireJobArgs::LEN);
+const _: () = assert!(core::mem::align_of::<ExpireJobArgs>() == 1);
+
+impl ExpireJobArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `finalize_job`, in order, after the checks the interface declares.
+pub struct FinalizeJobAccounts<'a> {
+    pub config: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    /// The job client's credit account.
+    pub credit_account: &'a AccountInfo,
+    /// Receives the job rent.
+    pub client: &'a AccountInfo,
+    pub fee_ledger: &'a AccountInfo,
+}
+
+impl<'a> FinalizeJobAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [config, job, worker, credit_account, client, fee_ledger, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
+        if !client.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "client")); }
+        if !fee_ledger.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "fee_ledger")); }
+        if !pubkey_eq(fee_ledger.key(), &FEE_LEDGER_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "fee_ledger")); }
+        if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(credit_account.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(credit_account.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(fee_ledger.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "fee_ledger")); }
+        if pubkey_eq(fee_ledger.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "fee_ledger")); }
+        if pubkey_eq(fee_ledger.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "fee_ledger")); }
+        Ok(Self { config, job, worker, credit_account, client, fee_ledger })
+    }
+}
+
+/// Arguments of `finalize_job` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FinalizeJobArgs {
+}
+
+impl FinalizeJobArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<FinalizeJobArgs>() == FinalizeJobArgs::LEN);
+const _: () = assert!(core::mem::align_of::<FinalizeJobArgs>() == 1);
+
+impl FinalizeJobArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `sweep_fees`, in order, after the checks the interface declares.
+pub struct SweepFeesAccounts<'a> {
+    pub config: &'a AccountInfo,
+    pub fee_ledger: &'a AccountInfo,
+    pub usdc_vault: &'a AccountInfo,
+    pub staking_reward_vault: &'a AccountInfo,
+    pub treasury: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> SweepFeesAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [config, fee_ledger, usdc_vault, staking_reward_vault, treasury, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !fee_ledger.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "fee_ledger")); }
+        if !pubkey_eq(fee_ledger.key(), &FEE_LEDGER_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "fee_ledger")); }
+        if !usdc_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "usdc_vault")); }
+        if !pubkey_eq(usdc_vault.key(), &USDC_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "usdc_vault")); }
+        if !staking_reward_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "staking_reward_vault")); }
+        if !treasury.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "treasury")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(staking_reward_vault.key(), fee_ledger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "staking_reward_vault")); }
+        if pubkey_eq(staking_reward_vault.key(), usdc_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "staking_reward_vault")); }
+        if pubkey_eq(treasury.key(), fee_ledger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "treasury")); }
+        if pubkey_eq(treasury.key(), usdc_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "treasury")); }
+        if pubkey_eq(treasury.key(), staking_reward_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "treasury")); }
+        Ok(Self { config, fee_ledger, usdc_vault, staking_reward_vault, treasury, token_program })
+    }
+}
+
+/// Arguments of `sweep_fees` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SweepFeesArgs {
+}
+
+impl SweepFeesArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<SweepFeesArgs>() == SweepFeesArgs::LEN);
+const _: () = assert!(core::mem::align_of::<SweepFeesArgs>() == 1);
+
+impl SweepFeesArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `add_matcher`, in order, after the checks the interface declares.
+pub struct AddMatcherAccounts<'a> {
+    pub admin: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub matcher_registration: &'a AccountInfo,
+    pub system_program: &'a AccountInfo,
+}
+
+impl<'a> AddMatcherAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [admin, config, matcher_registration, system_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !admin.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "admin")); }
+        if !admin.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "admin")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !matcher_registration.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "matcher_registration")); }
+        const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
+        if pubkey_eq(matcher_registration.key(), admin.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "matcher_registration")); }
+        Ok(Self { admin, config, matcher_registration, system_program })
+    }
+}
+
+/// Arguments of `add_matcher` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct AddMatcherArgs {
+    matcher: [u8; 32],
+}
+
+impl AddMatcherArgs {
+    pub const LEN: usize = 32;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn matcher(&self) -> &Pubkey { &self.matcher }
+    #[inline(always)]
+    pub fn set_matcher(&mut self, value: &Pubkey) { self.matcher = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<AddMatcherArgs>() == AddMatcherArgs::LEN);
+const _: () = assert!(core::mem::align_of::<AddMatcherArgs>() == 1);
+
+impl AddMatcherArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `remove_matcher`, in order, after the checks the interface declares.
+pub struct RemoveMatcherAccounts<'a> {
+    pub admin: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub matcher_registration: &'a AccountInfo,
+}
+
+impl<'a> RemoveMatcherAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [admin, config, matcher_registration, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !admin.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "admin")); }
+        if !admin.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "admin")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !matcher_registration.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "matcher_registration")); }
+        if pubkey_eq(matcher_registration.key(), admin.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "matcher_registration")); }
+        Ok(Self { admin, config, matcher_registration })
+    }
+}
+
+/// Arguments of `remove_matcher` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RemoveMatcherArgs {
+}
+
+impl RemoveMatcherArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<RemoveMatcherArgs>() == RemoveMatcherArgs::LEN);
+const _: () = assert!(core::mem::align_of::<RemoveMatcherArgs>() == 1);
+
+impl RemoveMatcherArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `register_validator`, in order, after the checks the interface declares.
+pub struct RegisterValidatorAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub validator: &'a AccountInfo,
+    pub peer_mint: &'a AccountInfo,
+    pub validator_vault: &'a AccountInfo,
+    /// $PEER token account of the authority.
+    pub source: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+    pub system_program: &'a AccountInfo,
+}
+
+impl<'a> RegisterValidatorAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, validator, peer_mint, validator_vault, source, token_program, system_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
+        if !validator_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator_vault")); }
+        if !source.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "source")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
+        if pubkey_eq(validator.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
+        if pubkey_eq(validator_vault.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
+        if pubkey_eq(validator_vault.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
+        if pubkey_eq(source.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
+        if pubkey_eq(source.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
+        if pubkey_eq(source.key(), validator_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
+        Ok(Self { authority, config, validator, peer_mint, validator_vault, source, token_program, system_program })
+    }
+}
+
+/// Arguments of `register_validator` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RegisterValidatorArgs {
+    amount: [u8; 8],
+}
+
+impl RegisterValidatorArgs {
+    pub const LEN: usize = 8;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn amount(&self) -> u64 { u64::from_le_bytes(self.amount) }
+    #[inline(always)]
+    pub fn set_amount(&mut self, value: u64) { self.amount = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<RegisterValidatorArgs>() == RegisterValidatorArgs::LEN);
+const _: () = assert!(core::mem::align_of::<RegisterValidatorArgs>() == 1);
+
+impl RegisterValidatorArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `deregister_validator`, in order, after the checks the interface declares.
+pub struct DeregisterValidatorAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub validator: &'a AccountInfo,
+}
+
+impl<'a> DeregisterValidatorAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, validator, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
+        Ok(Self { authority, config, validator })
+    }
+}
+
+/// Arguments of `deregister_validator` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct DeregisterValidatorArgs {
+}
+
+impl DeregisterValidatorArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<DeregisterValidatorArgs>() == DeregisterValidatorArgs::LEN);
+const _: () = assert!(core::mem::align_of::<DeregisterValidatorArgs>() == 1);
+
+impl DeregisterValidatorArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `close_validator`, in order, after the checks the interface declares.
+pub struct CloseValidatorAccounts<'a> {
+    /// Receives the rent.
+    pub authority: &'a AccountInfo,
+    pub validator: &'a AccountInfo,
+    pub validator_vault: &'a AccountInfo,
+    /// $PEER token account.
+    pub destination: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> CloseValidatorAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, validator, validator_vault, destination, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
+        if !validator_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator_vault")); }
+        if !destination.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "destination")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(validator.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
+        if pubkey_eq(validator_vault.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
+        if pubkey_eq(validator_vault.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
+        if pubkey_eq(destination.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        if pubkey_eq(destination.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        if pubkey_eq(destination.key(), validator_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
+        Ok(Self { authority, validator, validator_vault, destination, token_program })
+    }
+}
+
+/// Arguments of `close_validator` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CloseValidatorArgs {
+}
+
+impl CloseValidatorArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<CloseValidatorArgs>() == CloseValidatorArgs::LEN);
+const _: () = assert!(core::mem::align_of::<CloseValidatorArgs>() == 1);
+
+impl CloseValidatorArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `challenge_job`, in order, after the checks the interface declares.
+pub struct ChallengeJobAccounts<'a> {
+    /// The validator's key; pays the challenge rent.
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub validator: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    pub challenge: &'a AccountInfo,
+    pub system_program: &'a AccountInfo,
+}
+
+impl<'a> ChallengeJobAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, validator, job, worker, challenge, system_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !challenge.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenge")); }
+        const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
+        if pubkey_eq(validator.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
+        if pubkey_eq(job.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
+        if pubkey_eq(job.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
+        if pubkey_eq(worker.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(worker.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(challenge.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(challenge.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(challenge.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(challenge.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        Ok(Self { authority, config, validator, job, worker, challenge, system_program })
+    }
+}
+
+/// Arguments of `challenge_job` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ChallengeJobArgs {
+    output_hash: [u8; 32],
+}
+
+impl ChallengeJobArgs {
+    pub const LEN: usize = 32;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn output_hash(&self) -> &[u8; 32] { &self.output_hash }
+    #[inline(always)]
+    pub fn output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.output_hash }
+    #[inline(always)]
+    pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<ChallengeJobArgs>() == ChallengeJobArgs::LEN);
+const _: () = assert!(core::mem::align_of::<ChallengeJobArgs>() == 1);
+
+impl ChallengeJobArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `commit_vote`, in order, after the checks the interface declares.
+pub struct CommitVoteAccounts<'a> {
+    /// The voter's key; pays the vote rent.
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub validator: &'a AccountInfo,
+    pub challenge: &'a AccountInfo,
+    pub vote: &'a AccountInfo,
+    pub system_program: &'a AccountInfo,
+}
+
+impl<'a> CommitVoteAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, validator, challenge, vote, system_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !challenge.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenge")); }
+        if !vote.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "vote")); }
+        const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
+        if pubkey_eq(challenge.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(vote.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        if pubkey_eq(vote.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        Ok(Self { authority, config, validator, challenge, vote, system_program })
+    }
+}
+
+/// Arguments of `commit_vote` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CommitVoteArgs {
+    commitment: [u8; 32],
+}
+
+impl CommitVoteArgs {
+    pub const LEN: usize = 32;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn commitment(&self) -> &[u8; 32] { &self.commitment }
+    #[inline(always)]
+    pub fn commitment_mut(&mut self) -> &mut [u8; 32] { &mut self.commitment }
+    #[inline(always)]
+    pub fn set_commitment(&mut self, value: &[u8; 32]) { self.commitment = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<CommitVoteArgs>() == CommitVoteArgs::LEN);
+const _: () = assert!(core::mem::align_of::<CommitVoteArgs>() == 1);
+
+impl CommitVoteArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `reveal_vote`, in order, after the checks the interface declares.
+pub struct RevealVoteAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub validator: &'a AccountInfo,
+    pub challenge: &'a AccountInfo,
+    pub vote: &'a AccountInfo,
+}
+
+impl<'a> RevealVoteAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, validator, challenge, vote, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
+        if !challenge.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenge")); }
+        if !vote.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "vote")); }
+        if pubkey_eq(challenge.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(vote.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        if pubkey_eq(vote.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        Ok(Self { authority, validator, challenge, vote })
+    }
+}
+
+/// Arguments of `reveal_vote` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RevealVoteArgs {
+    output_hash: [u8; 32],
+    salt: [u8; 32],
+}
+
+impl RevealVoteArgs {
+    pub const LEN: usize = 64;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn output_hash(&self) -> &[u8; 32] { &self.output_hash }
+    #[inline(always)]
+    pub fn output_hash_mut(&mut self) -> &mut [u8; 32] { &mut self.output_hash }
+    #[inline(always)]
+    pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
+
+    #[inline(always)]
+    pub fn salt(&self) -> &[u8; 32] { &self.salt }
+    #[inline(always)]
+    pub fn salt_mut(&mut self) -> &mut [u8; 32] { &mut self.salt }
+    #[inline(always)]
+    pub fn set_salt(&mut self, value: &[u8; 32]) { self.salt = *value; }
+}
+
+const _: () = assert!(core::mem::size_of::<RevealVoteArgs>() == RevealVoteArgs::LEN);
+const _: () = assert!(core::mem::align_of::<RevealVoteArgs>() == 1);
+
+impl RevealVoteArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `resolve_challenge`, in order, after the checks the interface declares.
+pub struct ResolveChallengeAccounts<'a> {
+    pub config: &'a AccountInfo,
+    pub challenge: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    pub worker_bond_vault: &'a AccountInfo,
+    /// The challenger's validator account.
+    pub challenger: &'a AccountInfo,
+    /// Receives the challenger's reward when it wins (added to its bond).
+    pub challenger_vault: &'a AccountInfo,
+    /// Receives the challenge rent.
+    pub challenger_authority: &'a AccountInfo,
+    /// The job client's credit account.
+    pub credit_account: &'a AccountInfo,
+    /// Receives the job rent when the job is refunded.
+    pub client: &'a AccountInfo,
+    pub peer_mint: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
+}
+
+impl<'a> ResolveChallengeAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [config, challenge, job, worker, worker_bond_vault, challenger, challenger_vault, challenger_authority, credit_account, client, peer_mint, token_program, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !challenge.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenge")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        if !worker_bond_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker_bond_vault")); }
+        if !challenger.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenger")); }
+        if !challenger_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenger_vault")); }
+        if !challenger_authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenger_authority")); }
+        if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
+        if !client.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "client")); }
+        if !peer_mint.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "peer_mint")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(job.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
+        if pubkey_eq(worker.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(worker_bond_vault.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker_bond_vault")); }
+        if pubkey_eq(worker_bond_vault.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker_bond_vault")); }
+        if pubkey_eq(worker_bond_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker_bond_vault")); }
+        if pubkey_eq(challenger.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
+        if pubkey_eq(challenger.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
+        if pubkey_eq(challenger.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
+        if pubkey_eq(challenger.key(), worker_bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
+        if pubkey_eq(challenger_vault.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
+        if pubkey_eq(challenger_vault.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
+        if pubkey_eq(challenger_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
+        if pubkey_eq(challenger_vault.key(), worker_bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
+        if pubkey_eq(challenger_vault.key(), challenger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
+        if pubkey_eq(credit_account.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(credit_account.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(credit_account.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(credit_account.key(), worker_bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(credit_account.key(), challenger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(credit_account.key(), challenger_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(peer_mint.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), worker_bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), challenger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), challenger_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        Ok(Self { config, challenge, job, worker, worker_bond_vault, challenger, challenger_vault, challenger_authority, credit_account, client, peer_mint, token_program })
+    }
+}
+
+/// Arguments of `resolve_challenge` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ResolveChallengeArgs {
+}
+
+impl ResolveChallengeArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<ResolveChallengeArgs>() == ResolveChallengeArgs::LEN);
+const _: () = assert!(core::mem::align_of::<ResolveChallengeArgs>() == 1);
+
+impl ResolveChallengeArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `close_vote`, in order, after the checks the interface declares.
+pub struct CloseVoteAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub validator: &'a AccountInfo,
+    pub vote: &'a AccountInfo,
+    /// The (now closed) challenge the vote belongs to.
+    pub challenge: &'a AccountInfo,
+}
+
+impl<'a> CloseVoteAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, validator, vote, challenge, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !vote.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "vote")); }
+        if pubkey_eq(vote.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        Ok(Self { authority, validator, vote, challenge })
+    }
+}
+
+/// Arguments of `close_vote` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CloseVoteArgs {
+}
+
+impl CloseVoteArgs {
+    pub const LEN: usize = 0;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+}
+
+const _: () = assert!(core::mem::size_of::<CloseVoteArgs>() == CloseVoteArgs::LEN);
+const _: () = assert!(core::mem::align_of::<CloseVoteArgs>() == 1);
+
+impl CloseVoteArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `register_enclave`, in order, after the checks the interface declares.
+pub struct RegisterEnclaveAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    /// Read to find the Ed25519 verification instruction just before this one.
+    pub instructions_sysvar: &'a AccountInfo,
+}
+
+impl<'a> RegisterEnclaveAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, worker, instructions_sysvar, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        const INSTRUCTIONS_SYSVAR_ADDRESS: Pubkey = [6, 167, 213, 23, 24, 123, 209, 102, 53, 218, 212, 4, 85, 253, 194, 192, 193, 36, 198, 143, 33, 86, 117, 165, 219, 186, 203, 95, 8, 0, 0, 0];
+        if !pubkey_eq(instructions_sysvar.key(), &INSTRUCTIONS_SYSVAR_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "instructions_sysvar")); }
+        Ok(Self { authority, config, worker, instructions_sysvar })
+    }
+}
+
+/// Arguments of `register_enclave` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RegisterEnclaveArgs {
+    enclave_key: [u8; 32],
+    measurement: [u8; 32],
+    expires_at: [u8; 8],
+}
+
+impl RegisterEnclaveArgs {
+    pub const LEN: usize = 72;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn enclave_key(&self) -> &[u8; 32] { &self.enclave_key }
+    #[inline(always)]
+    pub fn enclave_key_mut(&mut self) -> &mut [u8; 32] { &mut self.enclave_key }
+    #[inline(always)]
+    pub fn set_enclave_key(&mut self, value: &[u8; 32]) { self.enclave_key = *value; }
+
+    #[inline(always)]
+    pub fn measurement(&self) -> &[u8; 32] { &self.measurement }
+    #[inline(always)]
+    pub fn measurement_mut(&mut self) -> &mut [u8; 32] { &mut self.measurement }
+    #[inline(always)]
+    pub fn set_measurement(&mut self, value: &[u8; 32]) { self.measurement = *value; }
+
+    #[inline(always)]
+    pub fn expires_at(&self) -> i64 { i64::from_le_bytes(self.expires_at) }
+    #[inline(always)]
+    pub fn set_expires_at(&mut self, value: i64) { self.expires_at = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<RegisterEnclaveArgs>() == RegisterEnclaveArgs::LEN);
+const _: () = assert!(core::mem::align_of::<RegisterEnclaveArgs>() == 1);
+
+impl RegisterEnclaveArgs {
+    /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
+    #[inline(always)]
+    pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {
+        match Self::from_bytes(data) {
+            Some(args) if args.is_valid() => Ok(args),
+            _ => Err(fail(&anchor::INSTRUCTION_DID_NOT_DESERIALIZE)),
+        }
+    }
+}
+
+/// Accounts of `submit_confidential_result`, in order, after the checks the interface declares.
+pub struct SubmitConfidentialResultAccounts<'a> {
+    pub authority: &'a AccountInfo,
+    pub config: &'a AccountInfo,
+    pub job: &'a AccountInfo,
+    pub worker: &'a AccountInfo,
+    /// Read to find the Ed25519 verification instruction just before this one.
+    pub instructions_sysvar: &'a AccountInfo,
+}
+
+impl<'a> SubmitConfidentialResultAccounts<'a> {
+    #[inline(always)]
+    pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
+        let [authority, config, job, worker, instructions_sysvar, ..] = accounts else {
+            return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
+        };
+        if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
+        if !worker.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "worker")); }
+        const INSTRUCTIONS_SYSVAR_ADDRESS: Pubkey = [6, 167, 213, 23, 24, 123, 209, 102, 53, 218, 212, 4, 85, 253, 194, 192, 193, 36, 198, 143, 33, 86, 117, 165, 219, 186, 203, 95, 8, 0, 0, 0];
+        if !pubkey_eq(instructions_sysvar.key(), &INSTRUCTIONS_SYSVAR_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "instructions_sysvar")); }
+        if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        Ok(Self { authority, config, job, worker, instructions_sysvar })
+    }
+}
+
+/// Arguments of `submit_confidential_result` (the instruction data after the discriminator).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SubmitConfidentialResultArgs {
+    result: ResultCommitment,
+}
+
+impl SubmitConfidentialResultArgs {
+    pub const LEN: usize = 72;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn result(&self) -> &ResultCommitment { &self.result }
+    #[inline(always)]
+    pub fn result_mut(&mut self) -> &mut ResultCommitment { &mut self.result }
+}
+
+const _: () = assert!(core::mem::size_of::<SubmitConfidentialResultArgs>() == SubmitConfidentialResultArgs::LEN);
+const _: () = assert!(core::mem::align_of::<SubmitConfidentialResultArgs>() == 1);
+
+impl SubmitConfidentialResultArgs {
     /// Reads the arguments; wrong length or an invalid bool/enum byte is InstructionDidNotDeserialize.
     #[inline(always)]
     pub fn parse(data: &[u8]) -> Result<&Self, ProgramError> {

@@ -18,7 +18,7 @@ export type PeerMarket = {
     {
       "name": "initializeConfig",
       "docs": [
-        "Creates the config and the USDC vault. Only the program's upgrade authority may call it, once."
+        "Creates the config, the USDC vault and the fee ledger. Only the program's upgrade authority may call it, once."
       ],
       "discriminator": [
         208,
@@ -172,6 +172,29 @@ export type PeerMarket = {
           }
         },
         {
+          "name": "feeLedger",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  102,
+                  101,
+                  101,
+                  95,
+                  108,
+                  101,
+                  100,
+                  103,
+                  101,
+                  114
+                ]
+              }
+            ]
+          }
+        },
+        {
           "name": "treasury",
           "docs": [
             "USDC token account."
@@ -253,6 +276,2393 @@ export type PeerMarket = {
           }
         }
       ]
+    },
+    {
+      "name": "registerWorker",
+      "docs": [
+        "Creates the worker account and its empty $PEER bond vault."
+      ],
+      "discriminator": [
+        22,
+        253,
+        23,
+        225,
+        230,
+        31,
+        6,
+        192
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "docs": [
+            "The worker's key; pays rent."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        },
+        {
+          "name": "peerMint",
+          "docs": [
+            "The config's $PEER mint."
+          ]
+        },
+        {
+          "name": "bondVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  98,
+                  111,
+                  110,
+                  100,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "worker"
+              }
+            ]
+          }
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "settings",
+          "type": {
+            "defined": {
+              "name": "workerSettings"
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "updateWorker",
+      "docs": [
+        "Replaces tiers, models, prices, capacity, key and endpoint. Jobs already assigned keep their price."
+      ],
+      "discriminator": [
+        222,
+        12,
+        91,
+        141,
+        125,
+        7,
+        125,
+        116
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        }
+      ],
+      "args": [
+        {
+          "name": "settings",
+          "type": {
+            "defined": {
+              "name": "workerSettings"
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "bond",
+      "docs": [
+        "Moves $PEER from the authority's token account into the worker's bond vault."
+      ],
+      "discriminator": [
+        18,
+        108,
+        96,
+        244,
+        162,
+        35,
+        142,
+        202
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        },
+        {
+          "name": "source",
+          "docs": [
+            "$PEER token account of the authority."
+          ],
+          "writable": true
+        },
+        {
+          "name": "bondVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  98,
+                  111,
+                  110,
+                  100,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "worker"
+              }
+            ]
+          }
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": [
+        {
+          "name": "amount",
+          "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "requestUnbond",
+      "docs": [
+        "Starts the cooldown for `amount` of the bond; it stops counting for eligibility at once."
+      ],
+      "discriminator": [
+        11,
+        35,
+        179,
+        103,
+        226,
+        159,
+        251,
+        63
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        }
+      ],
+      "args": [
+        {
+          "name": "amount",
+          "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "withdrawUnbonded",
+      "docs": [
+        "After the cooldown, moves the unbonding amount out, never below what open jobs and challenges require."
+      ],
+      "discriminator": [
+        237,
+        172,
+        52,
+        157,
+        194,
+        124,
+        79,
+        168
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        },
+        {
+          "name": "bondVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  98,
+                  111,
+                  110,
+                  100,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "worker"
+              }
+            ]
+          }
+        },
+        {
+          "name": "destination",
+          "docs": [
+            "$PEER token account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "pauseWorker",
+      "docs": [
+        "Stops new assignments to this worker; jobs already assigned continue."
+      ],
+      "discriminator": [
+        32,
+        43,
+        110,
+        49,
+        152,
+        203,
+        146,
+        119
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "resumeWorker",
+      "docs": [
+        "Accepts new assignments again."
+      ],
+      "discriminator": [
+        2,
+        102,
+        139,
+        186,
+        49,
+        185,
+        43,
+        124
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "closeWorker",
+      "docs": [
+        "Closes a worker with no bond, earnings, jobs or challenges; rent (and any stray $PEER) goes back."
+      ],
+      "discriminator": [
+        84,
+        165,
+        159,
+        156,
+        90,
+        210,
+        249,
+        119
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "docs": [
+            "Receives the rent."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        },
+        {
+          "name": "bondVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  98,
+                  111,
+                  110,
+                  100,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "worker"
+              }
+            ]
+          }
+        },
+        {
+          "name": "destination",
+          "docs": [
+            "$PEER token account for any stray balance in the vault."
+          ],
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "claimEarnings",
+      "docs": [
+        "Pays the worker's unclaimed USDC earnings from the vault."
+      ],
+      "discriminator": [
+        49,
+        99,
+        161,
+        170,
+        22,
+        233,
+        54,
+        140
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "worker",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  111,
+                  114,
+                  107,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        },
+        {
+          "name": "usdcVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  117,
+                  115,
+                  100,
+                  99,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "destination",
+          "docs": [
+            "USDC token account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "buyCredits",
+      "docs": [
+        "Moves credits × CREDIT_BASE_UNITS USDC into the vault; creates the credit account on first use."
+      ],
+      "discriminator": [
+        14,
+        173,
+        58,
+        38,
+        248,
+        235,
+        115,
+        102
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "docs": [
+            "Pays the USDC and, the first time, the rent."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "creditAccount",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  114,
+                  101,
+                  100,
+                  105,
+                  116,
+                  115
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
+        },
+        {
+          "name": "source",
+          "docs": [
+            "The owner's USDC token account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "usdcVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  117,
+                  115,
+                  100,
+                  99,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "credits",
+          "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "redeemCredits",
+      "docs": [
+        "Turns unspent credits back into USDC."
+      ],
+      "discriminator": [
+        135,
+        36,
+        11,
+        248,
+        15,
+        206,
+        212,
+        172
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "creditAccount",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  114,
+                  101,
+                  100,
+                  105,
+                  116,
+                  115
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
+        },
+        {
+          "name": "usdcVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  117,
+                  115,
+                  100,
+                  99,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "destination",
+          "docs": [
+            "USDC token account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": [
+        {
+          "name": "credits",
+          "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "postJob",
+      "docs": [
+        "Creates a job and locks its max price in credits, at the PDA [\"job\", client, nonce] whose bump must be 255 (so canonical by construction, for one syscall)."
+      ],
+      "discriminator": [
+        34,
+        208,
+        58,
+        248,
+        129,
+        234,
+        179,
+        211
+      ],
+      "accounts": [
+        {
+          "name": "client",
+          "docs": [
+            "Pays the job rent (returned when the job ends)."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "creditAccount",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  114,
+                  101,
+                  100,
+                  105,
+                  116,
+                  115
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "client"
+              }
+            ]
+          }
+        },
+        {
+          "name": "job",
+          "docs": [
+            "PDA [\"job\", client, nonce as u64 LE] with bump 255."
+          ],
+          "writable": true
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "request",
+          "type": {
+            "defined": {
+              "name": "jobRequest"
+            }
+          }
+        },
+        {
+          "name": "nonce",
+          "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "cancelJob",
+      "docs": [
+        "The client cancels a job nobody took yet; its credits unlock and its rent returns."
+      ],
+      "discriminator": [
+        126,
+        241,
+        155,
+        241,
+        50,
+        236,
+        83,
+        118
+      ],
+      "accounts": [
+        {
+          "name": "client",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "creditAccount",
+          "docs": [
+            "The job client's credit account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "job",
+          "writable": true
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "assignJob",
+      "docs": [
+        "A registered matcher assigns an open job to an eligible worker."
+      ],
+      "discriminator": [
+        37,
+        235,
+        105,
+        13,
+        196,
+        58,
+        248,
+        10
+      ],
+      "accounts": [
+        {
+          "name": "matcher",
+          "signer": true
+        },
+        {
+          "name": "matcherRegistration"
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "job",
+          "writable": true
+        },
+        {
+          "name": "worker",
+          "writable": true
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "claimJob",
+      "docs": [
+        "An eligible worker takes an open job itself once it has waited claim_delay_secs (liveness without keepers)."
+      ],
+      "discriminator": [
+        9,
+        160,
+        5,
+        231,
+        116,
+        123,
+        198,
+        14
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "job",
+          "writable": true
+        },
+        {
+          "name": "worker",
+          "writable": true
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "submitResult",
+      "docs": [
+        "The assigned worker commits to its output before the deadline; the challenge window opens."
+      ],
+      "discriminator": [
+        240,
+        42,
+        89,
+        180,
+        10,
+        239,
+        9,
+        214
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "job",
+          "writable": true
+        },
+        {
+          "name": "worker",
+          "writable": true
+        }
+      ],
+      "args": [
+        {
+          "name": "result",
+          "type": {
+            "defined": {
+              "name": "resultCommitment"
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "expireJob",
+      "docs": [
+        "Anyone, after a missed deadline: the job is requeued, or refunded once out of attempts."
+      ],
+      "discriminator": [
+        127,
+        5,
+        119,
+        250,
+        214,
+        255,
+        102,
+        168
+      ],
+      "accounts": [
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "job",
+          "writable": true
+        },
+        {
+          "name": "worker",
+          "writable": true
+        },
+        {
+          "name": "creditAccount",
+          "docs": [
+            "The job client's credit account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "client",
+          "docs": [
+            "Receives the job rent if the job is refunded."
+          ],
+          "writable": true
+        },
+        {
+          "name": "bondVault",
+          "docs": [
+            "The worker's bond vault (for a timeout slash)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "peerMint",
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "finalizeJob",
+      "docs": [
+        "Anyone, after the challenge window: the fee is split, credits are consumed, the job closes."
+      ],
+      "discriminator": [
+        141,
+        52,
+        35,
+        150,
+        40,
+        6,
+        140,
+        27
+      ],
+      "accounts": [
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "job",
+          "writable": true
+        },
+        {
+          "name": "worker",
+          "writable": true
+        },
+        {
+          "name": "creditAccount",
+          "docs": [
+            "The job client's credit account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "client",
+          "docs": [
+            "Receives the job rent."
+          ],
+          "writable": true
+        },
+        {
+          "name": "feeLedger",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  102,
+                  101,
+                  101,
+                  95,
+                  108,
+                  101,
+                  100,
+                  103,
+                  101,
+                  114
+                ]
+              }
+            ]
+          }
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "sweepFees",
+      "docs": [
+        "Anyone: moves the unswept fees to the staking reward vault and the treasury."
+      ],
+      "discriminator": [
+        175,
+        225,
+        98,
+        71,
+        118,
+        66,
+        34,
+        148
+      ],
+      "accounts": [
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "feeLedger",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  102,
+                  101,
+                  101,
+                  95,
+                  108,
+                  101,
+                  100,
+                  103,
+                  101,
+                  114
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "usdcVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  117,
+                  115,
+                  100,
+                  99,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "stakingRewardVault",
+          "writable": true
+        },
+        {
+          "name": "treasury",
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "addMatcher",
+      "docs": [
+        "The admin allows a key to assign jobs."
+      ],
+      "discriminator": [
+        78,
+        172,
+        223,
+        102,
+        10,
+        233,
+        14,
+        213
+      ],
+      "accounts": [
+        {
+          "name": "admin",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "matcherRegistration",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  109,
+                  97,
+                  116,
+                  99,
+                  104,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "arg",
+                "path": "matcher"
+              }
+            ]
+          }
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "matcher",
+          "type": "pubkey"
+        }
+      ]
+    },
+    {
+      "name": "removeMatcher",
+      "docs": [
+        "The admin revokes a matcher; the registration's rent goes to the admin."
+      ],
+      "discriminator": [
+        220,
+        101,
+        188,
+        78,
+        128,
+        155,
+        116,
+        240
+      ],
+      "accounts": [
+        {
+          "name": "admin",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "matcherRegistration",
+          "writable": true
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "registerValidator",
+      "docs": [
+        "Creates a validator with a $PEER bond of at least validator_min_bond."
+      ],
+      "discriminator": [
+        118,
+        98,
+        251,
+        58,
+        81,
+        30,
+        13,
+        240
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "validator",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  108,
+                  105,
+                  100,
+                  97,
+                  116,
+                  111,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        },
+        {
+          "name": "peerMint"
+        },
+        {
+          "name": "validatorVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  108,
+                  105,
+                  100,
+                  97,
+                  116,
+                  111,
+                  114,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "validator"
+              }
+            ]
+          }
+        },
+        {
+          "name": "source",
+          "docs": [
+            "$PEER token account of the authority."
+          ],
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "amount",
+          "type": "u64"
+        }
+      ]
+    },
+    {
+      "name": "deregisterValidator",
+      "docs": [
+        "Stops challenging and voting, and starts the bond cooldown (unbond_cooldown_secs)."
+      ],
+      "discriminator": [
+        141,
+        36,
+        209,
+        110,
+        154,
+        252,
+        220,
+        211
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "validator",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  108,
+                  105,
+                  100,
+                  97,
+                  116,
+                  111,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "closeValidator",
+      "docs": [
+        "After the cooldown, with no open challenge: the bond leaves and the accounts close."
+      ],
+      "discriminator": [
+        36,
+        32,
+        237,
+        188,
+        24,
+        102,
+        28,
+        118
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "docs": [
+            "Receives the rent."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "validator",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  108,
+                  105,
+                  100,
+                  97,
+                  116,
+                  111,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        },
+        {
+          "name": "validatorVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  108,
+                  105,
+                  100,
+                  97,
+                  116,
+                  111,
+                  114,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "validator"
+              }
+            ]
+          }
+        },
+        {
+          "name": "destination",
+          "docs": [
+            "$PEER token account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "challengeJob",
+      "docs": [
+        "A bonded validator disputes a verified or confidential result inside its window, locking challenge_bond."
+      ],
+      "discriminator": [
+        28,
+        73,
+        26,
+        36,
+        93,
+        69,
+        213,
+        253
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "docs": [
+            "The validator's key; pays the challenge rent."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "validator",
+          "writable": true
+        },
+        {
+          "name": "job",
+          "writable": true
+        },
+        {
+          "name": "worker",
+          "writable": true
+        },
+        {
+          "name": "challenge",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  104,
+                  97,
+                  108,
+                  108,
+                  101,
+                  110,
+                  103,
+                  101
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "job"
+              }
+            ]
+          }
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "outputHash",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        }
+      ]
+    },
+    {
+      "name": "commitVote",
+      "docs": [
+        "A bonded validator other than the challenger and the worker commits sha256(output_hash || salt)."
+      ],
+      "discriminator": [
+        134,
+        97,
+        90,
+        126,
+        91,
+        66,
+        16,
+        26
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "docs": [
+            "The voter's key; pays the vote rent."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "validator"
+        },
+        {
+          "name": "challenge",
+          "writable": true
+        },
+        {
+          "name": "vote",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  111,
+                  116,
+                  101
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "challenge"
+              },
+              {
+                "kind": "account",
+                "path": "validator"
+              }
+            ]
+          }
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "commitment",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        }
+      ]
+    },
+    {
+      "name": "revealVote",
+      "docs": [
+        "After the commit phase, the voter reveals the output hash and salt behind its commitment."
+      ],
+      "discriminator": [
+        100,
+        157,
+        139,
+        17,
+        186,
+        75,
+        185,
+        149
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "validator",
+          "writable": true
+        },
+        {
+          "name": "challenge",
+          "writable": true
+        },
+        {
+          "name": "vote",
+          "writable": true
+        }
+      ],
+      "args": [
+        {
+          "name": "outputHash",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        },
+        {
+          "name": "salt",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        }
+      ]
+    },
+    {
+      "name": "resolveChallenge",
+      "docs": [
+        "Anyone, once the outcome is certain or the reveal phase ended: slash and burn, or burn the challenger's bond, or return both."
+      ],
+      "discriminator": [
+        81,
+        191,
+        124,
+        119,
+        131,
+        248,
+        157,
+        109
+      ],
+      "accounts": [
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "challenge",
+          "writable": true
+        },
+        {
+          "name": "job",
+          "writable": true
+        },
+        {
+          "name": "worker",
+          "writable": true
+        },
+        {
+          "name": "workerBondVault",
+          "writable": true
+        },
+        {
+          "name": "challenger",
+          "docs": [
+            "The challenger's validator account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "challengerVault",
+          "docs": [
+            "Receives the challenger's reward when it wins (added to its bond)."
+          ],
+          "writable": true
+        },
+        {
+          "name": "challengerAuthority",
+          "docs": [
+            "Receives the challenge rent."
+          ],
+          "writable": true
+        },
+        {
+          "name": "creditAccount",
+          "docs": [
+            "The job client's credit account."
+          ],
+          "writable": true
+        },
+        {
+          "name": "client",
+          "docs": [
+            "Receives the job rent when the job is refunded."
+          ],
+          "writable": true
+        },
+        {
+          "name": "peerMint",
+          "writable": true
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "closeVote",
+      "docs": [
+        "After its challenge is resolved, the voter closes its vote and gets the rent back."
+      ],
+      "discriminator": [
+        137,
+        152,
+        87,
+        249,
+        170,
+        239,
+        133,
+        59
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "validator"
+        },
+        {
+          "name": "vote",
+          "writable": true
+        },
+        {
+          "name": "challenge",
+          "docs": [
+            "The (now closed) challenge the vote belongs to."
+          ]
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "registerEnclave",
+      "docs": [
+        "Records the worker's attested enclave key: the Ed25519 instruction before this one must carry the attestation authority's signature over (worker, enclave_key, measurement, expires_at)."
+      ],
+      "discriminator": [
+        212,
+        174,
+        251,
+        235,
+        52,
+        145,
+        141,
+        168
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "worker",
+          "writable": true
+        },
+        {
+          "name": "instructionsSysvar",
+          "docs": [
+            "Read to find the Ed25519 verification instruction just before this one."
+          ],
+          "address": "Sysvar1nstructions1111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "enclaveKey",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        },
+        {
+          "name": "measurement",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        },
+        {
+          "name": "expiresAt",
+          "type": "i64"
+        }
+      ]
+    },
+    {
+      "name": "submitConfidentialResult",
+      "docs": [
+        "submit_result for the confidential tier: the Ed25519 instruction before this one must carry the worker's enclave signature over (job, output_hash)."
+      ],
+      "discriminator": [
+        124,
+        63,
+        108,
+        194,
+        52,
+        198,
+        225,
+        143
+      ],
+      "accounts": [
+        {
+          "name": "authority",
+          "signer": true
+        },
+        {
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "job",
+          "writable": true
+        },
+        {
+          "name": "worker",
+          "writable": true
+        },
+        {
+          "name": "instructionsSysvar",
+          "docs": [
+            "Read to find the Ed25519 verification instruction just before this one."
+          ],
+          "address": "Sysvar1nstructions1111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "result",
+          "type": {
+            "defined": {
+              "name": "resultCommitment"
+            }
+          }
+        }
+      ]
     }
   ],
   "accounts": [
@@ -267,6 +2677,110 @@ export type PeerMarket = {
         250,
         204,
         130
+      ]
+    },
+    {
+      "name": "feeLedger",
+      "discriminator": [
+        224,
+        34,
+        151,
+        237,
+        107,
+        206,
+        212,
+        70
+      ]
+    },
+    {
+      "name": "worker",
+      "discriminator": [
+        224,
+        158,
+        97,
+        5,
+        224,
+        241,
+        67,
+        146
+      ]
+    },
+    {
+      "name": "creditAccount",
+      "discriminator": [
+        196,
+        171,
+        234,
+        132,
+        239,
+        255,
+        21,
+        96
+      ]
+    },
+    {
+      "name": "job",
+      "discriminator": [
+        75,
+        124,
+        80,
+        203,
+        161,
+        180,
+        202,
+        80
+      ]
+    },
+    {
+      "name": "matcherRegistration",
+      "discriminator": [
+        206,
+        162,
+        186,
+        212,
+        80,
+        245,
+        107,
+        0
+      ]
+    },
+    {
+      "name": "validator",
+      "discriminator": [
+        108,
+        40,
+        172,
+        51,
+        190,
+        198,
+        22,
+        15
+      ]
+    },
+    {
+      "name": "challenge",
+      "discriminator": [
+        119,
+        250,
+        161,
+        121,
+        119,
+        81,
+        22,
+        208
+      ]
+    },
+    {
+      "name": "vote",
+      "discriminator": [
+        96,
+        91,
+        104,
+        57,
+        145,
+        35,
+        172,
+        155
       ]
     }
   ],
@@ -295,6 +2809,279 @@ export type PeerMarket = {
         19,
         198,
         194
+      ]
+    },
+    {
+      "name": "workerRegistered",
+      "discriminator": [
+        32,
+        196,
+        68,
+        85,
+        235,
+        201,
+        213,
+        179
+      ]
+    },
+    {
+      "name": "workerUpdated",
+      "discriminator": [
+        33,
+        39,
+        231,
+        190,
+        44,
+        226,
+        238,
+        190
+      ]
+    },
+    {
+      "name": "workerPauseChanged",
+      "discriminator": [
+        238,
+        251,
+        180,
+        244,
+        253,
+        89,
+        252,
+        86
+      ]
+    },
+    {
+      "name": "bondChanged",
+      "discriminator": [
+        182,
+        171,
+        105,
+        8,
+        232,
+        86,
+        149,
+        135
+      ]
+    },
+    {
+      "name": "workerClosed",
+      "discriminator": [
+        152,
+        99,
+        84,
+        171,
+        195,
+        25,
+        179,
+        79
+      ]
+    },
+    {
+      "name": "earningsClaimed",
+      "discriminator": [
+        106,
+        170,
+        154,
+        105,
+        21,
+        43,
+        189,
+        97
+      ]
+    },
+    {
+      "name": "creditsChanged",
+      "discriminator": [
+        181,
+        140,
+        197,
+        225,
+        253,
+        36,
+        172,
+        54
+      ]
+    },
+    {
+      "name": "jobPosted",
+      "discriminator": [
+        18,
+        171,
+        12,
+        141,
+        212,
+        169,
+        183,
+        52
+      ]
+    },
+    {
+      "name": "jobCancelled",
+      "discriminator": [
+        203,
+        84,
+        143,
+        130,
+        48,
+        134,
+        74,
+        191
+      ]
+    },
+    {
+      "name": "jobAssigned",
+      "discriminator": [
+        37,
+        41,
+        120,
+        33,
+        26,
+        236,
+        76,
+        219
+      ]
+    },
+    {
+      "name": "resultSubmitted",
+      "discriminator": [
+        156,
+        153,
+        163,
+        89,
+        245,
+        144,
+        63,
+        94
+      ]
+    },
+    {
+      "name": "jobExpired",
+      "discriminator": [
+        213,
+        123,
+        115,
+        173,
+        157,
+        242,
+        12,
+        71
+      ]
+    },
+    {
+      "name": "jobFinalized",
+      "discriminator": [
+        208,
+        205,
+        49,
+        160,
+        98,
+        139,
+        192,
+        217
+      ]
+    },
+    {
+      "name": "feesSwept",
+      "discriminator": [
+        96,
+        218,
+        115,
+        136,
+        74,
+        170,
+        202,
+        172
+      ]
+    },
+    {
+      "name": "matcherChanged",
+      "discriminator": [
+        27,
+        209,
+        118,
+        15,
+        196,
+        143,
+        105,
+        236
+      ]
+    },
+    {
+      "name": "validatorChanged",
+      "discriminator": [
+        59,
+        121,
+        4,
+        77,
+        62,
+        29,
+        214,
+        54
+      ]
+    },
+    {
+      "name": "challengeOpened",
+      "discriminator": [
+        42,
+        83,
+        165,
+        62,
+        80,
+        17,
+        63,
+        181
+      ]
+    },
+    {
+      "name": "voteCommitted",
+      "discriminator": [
+        74,
+        67,
+        158,
+        48,
+        168,
+        230,
+        217,
+        77
+      ]
+    },
+    {
+      "name": "voteRevealed",
+      "discriminator": [
+        104,
+        162,
+        140,
+        194,
+        213,
+        217,
+        117,
+        179
+      ]
+    },
+    {
+      "name": "challengeResolved",
+      "discriminator": [
+        100,
+        153,
+        38,
+        123,
+        172,
+        250,
+        166,
+        105
+      ]
+    },
+    {
+      "name": "enclaveRegistered",
+      "discriminator": [
+        139,
+        187,
+        11,
+        241,
+        61,
+        63,
+        139,
+        142
       ]
     }
   ],
@@ -413,6 +3200,351 @@ export type PeerMarket = {
       "code": 6022,
       "name": "invalidMaxJobAttempts",
       "msg": "max_job_attempts must be within [1, MAX_JOB_ATTEMPTS]"
+    },
+    {
+      "code": 6023,
+      "name": "invalidTiers",
+      "msg": "tiers must be a non-empty subset of 1 (open), 2 (verified), 4 (confidential)"
+    },
+    {
+      "code": 6024,
+      "name": "invalidModels",
+      "msg": "model_count must be within [1, MAX_MODELS]; used model ids non-zero and distinct, unused ones zero"
+    },
+    {
+      "code": 6025,
+      "name": "invalidPrices",
+      "msg": "Each served tier needs a non-zero price and each unserved tier a zero price"
+    },
+    {
+      "code": 6026,
+      "name": "invalidCapacity",
+      "msg": "capacity must be within [1, MAX_CAPACITY]"
+    },
+    {
+      "code": 6027,
+      "name": "invalidEndpoint",
+      "msg": "endpoint_len must be within [1, MAX_ENDPOINT_LEN] with zero bytes after it"
+    },
+    {
+      "code": 6028,
+      "name": "invalidEncryptionKey",
+      "msg": "The encryption key must not be all zero"
+    },
+    {
+      "code": 6029,
+      "name": "notWorkerAuthority",
+      "msg": "The signer is not the worker's authority"
+    },
+    {
+      "code": 6030,
+      "name": "invalidAmount",
+      "msg": "The amount must be greater than zero"
+    },
+    {
+      "code": 6031,
+      "name": "insufficientBond",
+      "msg": "The amount exceeds the bond that is not already unbonding"
+    },
+    {
+      "code": 6032,
+      "name": "nothingUnbonding",
+      "msg": "No unbond was requested"
+    },
+    {
+      "code": 6033,
+      "name": "cooldownNotElapsed",
+      "msg": "The unbond cooldown has not elapsed"
+    },
+    {
+      "code": 6034,
+      "name": "bondLocked",
+      "msg": "The bond backs open jobs or challenges and cannot go below what they require"
+    },
+    {
+      "code": 6035,
+      "name": "workerBusy",
+      "msg": "The worker still has a bond, earnings, open jobs or open challenges"
+    },
+    {
+      "code": 6036,
+      "name": "wrongMint",
+      "msg": "The token account holds the wrong mint"
+    },
+    {
+      "code": 6037,
+      "name": "notCreditOwner",
+      "msg": "The signer does not own this credit account"
+    },
+    {
+      "code": 6038,
+      "name": "insufficientCredits",
+      "msg": "Not enough free credits"
+    },
+    {
+      "code": 6039,
+      "name": "marketPaused",
+      "msg": "The market is paused"
+    },
+    {
+      "code": 6040,
+      "name": "invalidJobRequest",
+      "msg": "A job needs a non-zero model id and max price"
+    },
+    {
+      "code": 6041,
+      "name": "notJobClient",
+      "msg": "The signer or account is not this job's client"
+    },
+    {
+      "code": 6042,
+      "name": "jobNotOpen",
+      "msg": "The job is not open"
+    },
+    {
+      "code": 6043,
+      "name": "jobNotAssigned",
+      "msg": "The job is not assigned"
+    },
+    {
+      "code": 6044,
+      "name": "jobNotSubmitted",
+      "msg": "The job has no submitted result"
+    },
+    {
+      "code": 6045,
+      "name": "wrongWorker",
+      "msg": "The worker account is not the one this job names"
+    },
+    {
+      "code": 6046,
+      "name": "workerPaused",
+      "msg": "The worker is paused"
+    },
+    {
+      "code": 6047,
+      "name": "tierNotServed",
+      "msg": "The worker does not serve this job's tier"
+    },
+    {
+      "code": 6048,
+      "name": "modelNotServed",
+      "msg": "The worker does not serve this job's model"
+    },
+    {
+      "code": 6049,
+      "name": "priceAboveMax",
+      "msg": "The worker's price is above the job's max price"
+    },
+    {
+      "code": 6050,
+      "name": "workerAtCapacity",
+      "msg": "The worker has no free capacity"
+    },
+    {
+      "code": 6051,
+      "name": "bondBelowMinimum",
+      "msg": "The worker's bond is below the minimum for this tier"
+    },
+    {
+      "code": 6052,
+      "name": "pinnedToOtherWorker",
+      "msg": "The job is pinned to another worker"
+    },
+    {
+      "code": 6053,
+      "name": "claimDelayNotElapsed",
+      "msg": "Workers may claim a job only after the claim delay"
+    },
+    {
+      "code": 6054,
+      "name": "deadlinePassed",
+      "msg": "The submission deadline has passed"
+    },
+    {
+      "code": 6055,
+      "name": "deadlineNotReached",
+      "msg": "The submission deadline has not passed yet"
+    },
+    {
+      "code": 6056,
+      "name": "challengeWindowOpen",
+      "msg": "The challenge window is still open"
+    },
+    {
+      "code": 6057,
+      "name": "resultMismatch",
+      "msg": "The submitted model or seed differs from the job's"
+    },
+    {
+      "code": 6058,
+      "name": "notMatcher",
+      "msg": "The signer is not a registered matcher"
+    },
+    {
+      "code": 6059,
+      "name": "nothingToClaim",
+      "msg": "There is nothing to claim"
+    },
+    {
+      "code": 6060,
+      "name": "nothingToSweep",
+      "msg": "There are no fees to sweep"
+    },
+    {
+      "code": 6061,
+      "name": "wrongFeeDestination",
+      "msg": "The account is not the config's treasury or staking reward vault"
+    },
+    {
+      "code": 6062,
+      "name": "jobDisputed",
+      "msg": "The job is under challenge"
+    },
+    {
+      "code": 6063,
+      "name": "invalidMatcher",
+      "msg": "The matcher key must not be all zero"
+    },
+    {
+      "code": 6064,
+      "name": "validatorBondTooLow",
+      "msg": "The validator's free bond is below what this requires"
+    },
+    {
+      "code": 6065,
+      "name": "validatorInactive",
+      "msg": "The validator is deregistering"
+    },
+    {
+      "code": 6066,
+      "name": "notValidatorAuthority",
+      "msg": "The signer is not the validator's authority"
+    },
+    {
+      "code": 6067,
+      "name": "validatorAlreadyDeregistering",
+      "msg": "The validator is already deregistering"
+    },
+    {
+      "code": 6068,
+      "name": "validatorNotDeregistering",
+      "msg": "The validator has not deregistered"
+    },
+    {
+      "code": 6069,
+      "name": "notChallengeable",
+      "msg": "Open-tier jobs have no challenge window"
+    },
+    {
+      "code": 6070,
+      "name": "challengeWindowClosed",
+      "msg": "The job's challenge window has closed"
+    },
+    {
+      "code": 6071,
+      "name": "sameOutput",
+      "msg": "The challenger's output hash equals the worker's"
+    },
+    {
+      "code": 6072,
+      "name": "selfChallenge",
+      "msg": "A worker cannot challenge its own job"
+    },
+    {
+      "code": 6073,
+      "name": "challengerCannotVote",
+      "msg": "The challenger cannot vote on its own challenge"
+    },
+    {
+      "code": 6074,
+      "name": "workerCannotVote",
+      "msg": "The challenged worker cannot vote"
+    },
+    {
+      "code": 6075,
+      "name": "commitPhaseOver",
+      "msg": "The commit phase has ended"
+    },
+    {
+      "code": 6076,
+      "name": "revealPhaseNotStarted",
+      "msg": "Votes are revealed only after the commit phase"
+    },
+    {
+      "code": 6077,
+      "name": "revealPhaseOver",
+      "msg": "The reveal phase has ended"
+    },
+    {
+      "code": 6078,
+      "name": "alreadyRevealed",
+      "msg": "This vote was already revealed"
+    },
+    {
+      "code": 6079,
+      "name": "revealMismatch",
+      "msg": "sha256(output_hash || salt) does not match the commitment"
+    },
+    {
+      "code": 6080,
+      "name": "wrongChallenge",
+      "msg": "The account does not belong to this challenge"
+    },
+    {
+      "code": 6081,
+      "name": "challengeUndecided",
+      "msg": "No quorum yet and the reveal phase has not ended"
+    },
+    {
+      "code": 6082,
+      "name": "challengeStillOpen",
+      "msg": "The challenge is not resolved yet"
+    },
+    {
+      "code": 6083,
+      "name": "attestationDisabled",
+      "msg": "The confidential tier is disabled (no attestation authority)"
+    },
+    {
+      "code": 6084,
+      "name": "missingEd25519Instruction",
+      "msg": "The instruction before this one must be an Ed25519 signature verification"
+    },
+    {
+      "code": 6085,
+      "name": "invalidEd25519Instruction",
+      "msg": "The Ed25519 instruction must verify exactly one signature over its own data"
+    },
+    {
+      "code": 6086,
+      "name": "ed25519SignerMismatch",
+      "msg": "The Ed25519 signature is not by the expected key"
+    },
+    {
+      "code": 6087,
+      "name": "ed25519MessageMismatch",
+      "msg": "The Ed25519 signature is not over the expected message"
+    },
+    {
+      "code": 6088,
+      "name": "enclaveExpired",
+      "msg": "The enclave registration has expired (or expires_at is not in the future)"
+    },
+    {
+      "code": 6089,
+      "name": "enclaveNotRegistered",
+      "msg": "The worker has no registered enclave"
+    },
+    {
+      "code": 6090,
+      "name": "confidentialSubmitRequired",
+      "msg": "Confidential jobs are submitted with submit_confidential_result"
+    },
+    {
+      "code": 6091,
+      "name": "staleJobNonce",
+      "msg": "The job nonce must be at least the credit account's jobs_posted"
     }
   ],
   "types": [
@@ -567,6 +3699,13 @@ export type PeerMarket = {
               "Emergency stop for new jobs and assignments."
             ],
             "type": "bool"
+          },
+          {
+            "name": "attestationAuthority",
+            "docs": [
+              "Ed25519 key of the off-chain attestation verifier (TDX / SEV-SNP / GPU reports); zero disables the confidential tier."
+            ],
+            "type": "pubkey"
           }
         ]
       }
@@ -640,6 +3779,10 @@ export type PeerMarket = {
             "type": "u8"
           },
           {
+            "name": "feeLedgerBump",
+            "type": "u8"
+          },
+          {
             "name": "reserved",
             "docs": [
               "Room for later fields without a migration."
@@ -648,6 +3791,56 @@ export type PeerMarket = {
               "array": [
                 "u8",
                 128
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "feeLedger",
+      "docs": [
+        "Fees owed to stakers and the treasury, moved by sweep_fees (PDA [\"fee_ledger\"])."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "stakerFees",
+            "docs": [
+              "Unswept stakers' share, USDC base units."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "treasuryFees",
+            "docs": [
+              "Unswept treasury share, USDC base units."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "totalStakerFees",
+            "type": "u64"
+          },
+          {
+            "name": "totalTreasuryFees",
+            "type": "u64"
+          },
+          {
+            "name": "jobsFinalized",
+            "type": "u64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "reserved",
+            "type": {
+              "array": [
+                "u8",
+                64
               ]
             }
           }
@@ -721,6 +3914,1392 @@ export type PeerMarket = {
           }
         ]
       }
+    },
+    {
+      "name": "workerSettings",
+      "docs": [
+        "What a worker serves and where; set at registration and by update_worker."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "tiers",
+            "docs": [
+              "Tier bits served: 1 open, 2 verified, 4 confidential."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "capacity",
+            "docs": [
+              "Maximum concurrent assigned jobs (1..=MAX_CAPACITY)."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "modelCount",
+            "docs": [
+              "Number of used entries in `models` (1..=MAX_MODELS)."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "models",
+            "docs": [
+              "sha256 ids of the models served; unused entries zero."
+            ],
+            "type": {
+              "array": [
+                {
+                  "array": [
+                    "u8",
+                    32
+                  ]
+                },
+                8
+              ]
+            }
+          },
+          {
+            "name": "prices",
+            "docs": [
+              "Price in credits per job, per tier; zero exactly for tiers not served."
+            ],
+            "type": {
+              "array": [
+                "u64",
+                3
+              ]
+            }
+          },
+          {
+            "name": "encryptionKey",
+            "docs": [
+              "x25519 key clients encrypt prompts to."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "endpointLen",
+            "type": "u8"
+          },
+          {
+            "name": "endpoint",
+            "docs": [
+              "UTF-8 URL of the worker node; bytes past endpoint_len zero."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                128
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "reputation",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "jobsCompleted",
+            "type": "u64"
+          },
+          {
+            "name": "jobsExpired",
+            "type": "u64"
+          },
+          {
+            "name": "challengesLost",
+            "type": "u64"
+          },
+          {
+            "name": "latencySlotsSum",
+            "docs": [
+              "Sum of assignment-to-submission latencies, in slots."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "latencySamples",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "worker",
+      "docs": [
+        "A worker node (PDA [\"worker\", authority])."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "authority",
+            "type": "pubkey"
+          },
+          {
+            "name": "settings",
+            "type": {
+              "defined": {
+                "name": "workerSettings"
+              }
+            }
+          },
+          {
+            "name": "paused",
+            "type": "bool"
+          },
+          {
+            "name": "activeJobs",
+            "docs": [
+              "Assigned jobs without a submitted result (bounded by capacity)."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "openJobs",
+            "docs": [
+              "Per tier: jobs assigned or in their challenge window; they lock the bond."
+            ],
+            "type": {
+              "array": [
+                "u16",
+                3
+              ]
+            }
+          },
+          {
+            "name": "openChallenges",
+            "docs": [
+              "Challenges against this worker not yet resolved; they lock the bond."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "bond",
+            "docs": [
+              "$PEER in the bond vault that belongs to this worker."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "unbonding",
+            "docs": [
+              "Part of `bond` requested for withdrawal; it no longer counts for eligibility."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "unbondAvailableAt",
+            "type": "i64"
+          },
+          {
+            "name": "earnings",
+            "docs": [
+              "Unclaimed USDC earnings, base units."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "reputation",
+            "type": {
+              "defined": {
+                "name": "reputation"
+              }
+            }
+          },
+          {
+            "name": "registeredAt",
+            "type": "i64"
+          },
+          {
+            "name": "enclaveKey",
+            "docs": [
+              "Attested enclave ed25519 key (zero: none)."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "enclaveMeasurement",
+            "docs": [
+              "Hash of the model weights and serving code the enclave runs."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "enclaveExpiresAt",
+            "type": "i64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "bondVaultBump",
+            "type": "u8"
+          },
+          {
+            "name": "reserved",
+            "type": {
+              "array": [
+                "u8",
+                64
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "workerRegistered",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "authority",
+            "type": "pubkey"
+          },
+          {
+            "name": "settings",
+            "type": {
+              "defined": {
+                "name": "workerSettings"
+              }
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "workerUpdated",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "settings",
+            "type": {
+              "defined": {
+                "name": "workerSettings"
+              }
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "workerPauseChanged",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "paused",
+            "type": "bool"
+          }
+        ]
+      }
+    },
+    {
+      "name": "bondChanged",
+      "docs": [
+        "Emitted by bond, request_unbond and withdraw_unbonded."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "bond",
+            "type": "u64"
+          },
+          {
+            "name": "unbonding",
+            "type": "u64"
+          },
+          {
+            "name": "unbondAvailableAt",
+            "type": "i64"
+          },
+          {
+            "name": "deposited",
+            "type": "u64"
+          },
+          {
+            "name": "withdrawn",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "workerClosed",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "authority",
+            "type": "pubkey"
+          }
+        ]
+      }
+    },
+    {
+      "name": "earningsClaimed",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "destination",
+            "type": "pubkey"
+          },
+          {
+            "name": "amount",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "creditAccount",
+      "docs": [
+        "A client's credits (PDA [\"credits\", owner])."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "balance",
+            "docs": [
+              "Credits free to spend or redeem."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "locked",
+            "docs": [
+              "Credits locked by open jobs (their max price)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "jobsPosted",
+            "docs": [
+              "Nonce of the next job PDA."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "reserved",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "creditsChanged",
+      "docs": [
+        "Emitted by buy_credits and redeem_credits."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "bought",
+            "type": "u64"
+          },
+          {
+            "name": "redeemed",
+            "type": "u64"
+          },
+          {
+            "name": "balance",
+            "type": "u64"
+          },
+          {
+            "name": "locked",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "jobStatus",
+      "docs": [
+        "Open: waiting for a worker. Assigned: a worker must submit before the deadline. Submitted: in its challenge window. Disputed: under challenge."
+      ],
+      "type": {
+        "kind": "enum",
+        "variants": [
+          {
+            "name": "open"
+          },
+          {
+            "name": "assigned"
+          },
+          {
+            "name": "submitted"
+          },
+          {
+            "name": "disputed"
+          }
+        ]
+      }
+    },
+    {
+      "name": "jobRequest",
+      "docs": [
+        "What a client asks for when posting a job."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "tier",
+            "type": {
+              "defined": {
+                "name": "tier"
+              }
+            }
+          },
+          {
+            "name": "model",
+            "docs": [
+              "sha256 id of the model."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "maxPrice",
+            "docs": [
+              "Most credits the client pays; locked until the job ends."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "seed",
+            "docs": [
+              "Sampling seed, so a validator can re-execute deterministically."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "promptCommitment",
+            "docs": [
+              "sha256 of the encrypted prompt."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "pinnedWorker",
+            "docs": [
+              "Only this worker account may take the job (all zero: any)."
+            ],
+            "type": "pubkey"
+          }
+        ]
+      }
+    },
+    {
+      "name": "resultCommitment",
+      "docs": [
+        "What a worker submits: the output hash, and the model and seed it ran (must match the job)."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "outputHash",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "model",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "seed",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "job",
+      "docs": [
+        "A job (PDA [\"job\", client, nonce]); closed when it ends, rent back to the client."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "client",
+            "type": "pubkey"
+          },
+          {
+            "name": "nonce",
+            "type": "u64"
+          },
+          {
+            "name": "request",
+            "type": {
+              "defined": {
+                "name": "jobRequest"
+              }
+            }
+          },
+          {
+            "name": "status",
+            "type": {
+              "defined": {
+                "name": "jobStatus"
+              }
+            }
+          },
+          {
+            "name": "worker",
+            "docs": [
+              "Assigned worker account (zero while open)."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "price",
+            "docs": [
+              "The assigned worker's price for the tier, in credits."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "attempts",
+            "docs": [
+              "Assignments so far."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "postedAt",
+            "type": "i64"
+          },
+          {
+            "name": "openSince",
+            "docs": [
+              "When the job last became open (post or requeue)."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "assignedAt",
+            "type": "i64"
+          },
+          {
+            "name": "assignedSlot",
+            "type": "u64"
+          },
+          {
+            "name": "deadline",
+            "docs": [
+              "Submission deadline of the current assignment."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "submittedAt",
+            "type": "i64"
+          },
+          {
+            "name": "submittedSlot",
+            "type": "u64"
+          },
+          {
+            "name": "challengeDeadline",
+            "docs": [
+              "Finalizable from this time on (equal to submitted_at for the open tier)."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "outputHash",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "reserved",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "matcherRegistration",
+      "docs": [
+        "A key the admin allows to assign jobs (PDA [\"matcher\", matcher])."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "matcher",
+            "type": "pubkey"
+          },
+          {
+            "name": "addedAt",
+            "type": "i64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "jobPosted",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "client",
+            "type": "pubkey"
+          },
+          {
+            "name": "nonce",
+            "type": "u64"
+          },
+          {
+            "name": "request",
+            "type": {
+              "defined": {
+                "name": "jobRequest"
+              }
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "jobCancelled",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "refunded",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "jobAssigned",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "price",
+            "type": "u64"
+          },
+          {
+            "name": "deadline",
+            "type": "i64"
+          },
+          {
+            "name": "attempt",
+            "type": "u8"
+          },
+          {
+            "name": "selfClaimed",
+            "docs": [
+              "True when the worker claimed it after the claim delay."
+            ],
+            "type": "bool"
+          }
+        ]
+      }
+    },
+    {
+      "name": "resultSubmitted",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "outputHash",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "latencySlots",
+            "type": "u64"
+          },
+          {
+            "name": "challengeDeadline",
+            "type": "i64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "jobExpired",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "requeued",
+            "docs": [
+              "False when the job ran out of attempts and was refunded."
+            ],
+            "type": "bool"
+          },
+          {
+            "name": "refunded",
+            "type": "u64"
+          },
+          {
+            "name": "slashed",
+            "docs": [
+              "$PEER burned from the worker's bond."
+            ],
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "jobFinalized",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "price",
+            "docs": [
+              "Credits consumed."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "refunded",
+            "docs": [
+              "Credits returned (max price minus price)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "workerAmount",
+            "docs": [
+              "USDC base units credited to the worker."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "stakerAmount",
+            "type": "u64"
+          },
+          {
+            "name": "treasuryAmount",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "feesSwept",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "stakerAmount",
+            "type": "u64"
+          },
+          {
+            "name": "treasuryAmount",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "matcherChanged",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "matcher",
+            "type": "pubkey"
+          },
+          {
+            "name": "allowed",
+            "type": "bool"
+          }
+        ]
+      }
+    },
+    {
+      "name": "validator",
+      "docs": [
+        "A bonded validator (PDA [\"validator\", authority]); its $PEER sits in [\"validator_vault\", validator]."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "authority",
+            "type": "pubkey"
+          },
+          {
+            "name": "bond",
+            "docs": [
+              "$PEER in the validator vault."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "locked",
+            "docs": [
+              "Part of the bond posted as challenge bonds."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "openChallenges",
+            "docs": [
+              "Challenges this validator opened that are not resolved."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "deregisterAvailableAt",
+            "docs": [
+              "Zero while active; otherwise when the bond may leave."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "challengesWon",
+            "type": "u64"
+          },
+          {
+            "name": "challengesLost",
+            "type": "u64"
+          },
+          {
+            "name": "votesRevealed",
+            "type": "u64"
+          },
+          {
+            "name": "registeredAt",
+            "type": "i64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "vaultBump",
+            "type": "u8"
+          },
+          {
+            "name": "reserved",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "challenge",
+      "docs": [
+        "A dispute of one job's result (PDA [\"challenge\", job])."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "challenger",
+            "docs": [
+              "Validator account that opened it."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "challengerAuthority",
+            "docs": [
+              "Paid the rent; gets it back."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "workerAuthority",
+            "type": "pubkey"
+          },
+          {
+            "name": "challengerOutputHash",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "workerOutputHash",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "bond",
+            "docs": [
+              "Challenge bond locked from the challenger's stake."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "openedAt",
+            "type": "i64"
+          },
+          {
+            "name": "commitDeadline",
+            "type": "i64"
+          },
+          {
+            "name": "revealDeadline",
+            "type": "i64"
+          },
+          {
+            "name": "commits",
+            "type": "u16"
+          },
+          {
+            "name": "reveals",
+            "type": "u16"
+          },
+          {
+            "name": "votesForChallenger",
+            "type": "u16"
+          },
+          {
+            "name": "votesForWorker",
+            "type": "u16"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "vote",
+      "docs": [
+        "One validator's vote on one challenge (PDA [\"vote\", challenge, validator]): one vote each."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "challenge",
+            "type": "pubkey"
+          },
+          {
+            "name": "validator",
+            "type": "pubkey"
+          },
+          {
+            "name": "commitment",
+            "docs": [
+              "sha256(output_hash || salt)."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "revealed",
+            "type": "bool"
+          },
+          {
+            "name": "outputHash",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "challengeOutcome",
+      "type": {
+        "kind": "enum",
+        "variants": [
+          {
+            "name": "challengerWon"
+          },
+          {
+            "name": "workerWon"
+          },
+          {
+            "name": "lapsed"
+          }
+        ]
+      }
+    },
+    {
+      "name": "validatorChanged",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "validator",
+            "type": "pubkey"
+          },
+          {
+            "name": "authority",
+            "type": "pubkey"
+          },
+          {
+            "name": "bond",
+            "type": "u64"
+          },
+          {
+            "name": "deregisterAvailableAt",
+            "type": "i64"
+          },
+          {
+            "name": "closed",
+            "type": "bool"
+          }
+        ]
+      }
+    },
+    {
+      "name": "challengeOpened",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "challenge",
+            "type": "pubkey"
+          },
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "challenger",
+            "type": "pubkey"
+          },
+          {
+            "name": "outputHash",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "commitDeadline",
+            "type": "i64"
+          },
+          {
+            "name": "revealDeadline",
+            "type": "i64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "voteCommitted",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "challenge",
+            "type": "pubkey"
+          },
+          {
+            "name": "validator",
+            "type": "pubkey"
+          }
+        ]
+      }
+    },
+    {
+      "name": "voteRevealed",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "challenge",
+            "type": "pubkey"
+          },
+          {
+            "name": "validator",
+            "type": "pubkey"
+          },
+          {
+            "name": "outputHash",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "votesForChallenger",
+            "type": "u16"
+          },
+          {
+            "name": "votesForWorker",
+            "type": "u16"
+          }
+        ]
+      }
+    },
+    {
+      "name": "challengeResolved",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "challenge",
+            "type": "pubkey"
+          },
+          {
+            "name": "job",
+            "type": "pubkey"
+          },
+          {
+            "name": "outcome",
+            "type": {
+              "defined": {
+                "name": "challengeOutcome"
+              }
+            }
+          },
+          {
+            "name": "slashed",
+            "docs": [
+              "$PEER taken from the worker."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "challengerReward",
+            "docs": [
+              "$PEER paid to the challenger."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "burned",
+            "docs": [
+              "$PEER burned (slash remainder, or the losing challenger's bond)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "refunded",
+            "docs": [
+              "Credits returned to the client."
+            ],
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "enclaveRegistered",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "worker",
+            "type": "pubkey"
+          },
+          {
+            "name": "enclaveKey",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "measurement",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "name": "expiresAt",
+            "type": "i64"
+          }
+        ]
+      }
     }
   ],
   "constants": [
@@ -739,6 +5318,94 @@ export type PeerMarket = {
       ],
       "type": "bytes",
       "value": "[117, 115, 100, 99, 95, 118, 97, 117, 108, 116]"
+    },
+    {
+      "name": "seedFeeLedger",
+      "docs": [
+        "Seed of the fee ledger PDA (unswept staker and treasury fees)."
+      ],
+      "type": "bytes",
+      "value": "[102, 101, 101, 95, 108, 101, 100, 103, 101, 114]"
+    },
+    {
+      "name": "seedWorker",
+      "docs": [
+        "Worker PDA: [SEED_WORKER, authority]."
+      ],
+      "type": "bytes",
+      "value": "[119, 111, 114, 107, 101, 114]"
+    },
+    {
+      "name": "seedBondVault",
+      "docs": [
+        "A worker's $PEER bond vault: [SEED_BOND_VAULT, worker]."
+      ],
+      "type": "bytes",
+      "value": "[98, 111, 110, 100, 95, 118, 97, 117, 108, 116]"
+    },
+    {
+      "name": "seedCredits",
+      "docs": [
+        "Credit account PDA: [SEED_CREDITS, owner]."
+      ],
+      "type": "bytes",
+      "value": "[99, 114, 101, 100, 105, 116, 115]"
+    },
+    {
+      "name": "seedJob",
+      "docs": [
+        "Job PDA: [SEED_JOB, client, nonce as u64 LE]."
+      ],
+      "type": "bytes",
+      "value": "[106, 111, 98]"
+    },
+    {
+      "name": "jobBump",
+      "docs": [
+        "Bump every job PDA has: its nonce is chosen so that 255 is valid, hence canonical."
+      ],
+      "type": "u8",
+      "value": "255"
+    },
+    {
+      "name": "seedMatcher",
+      "docs": [
+        "Matcher registration PDA: [SEED_MATCHER, matcher]."
+      ],
+      "type": "bytes",
+      "value": "[109, 97, 116, 99, 104, 101, 114]"
+    },
+    {
+      "name": "seedValidator",
+      "docs": [
+        "Validator PDA: [SEED_VALIDATOR, authority]."
+      ],
+      "type": "bytes",
+      "value": "[118, 97, 108, 105, 100, 97, 116, 111, 114]"
+    },
+    {
+      "name": "seedValidatorVault",
+      "docs": [
+        "A validator's $PEER vault: [SEED_VALIDATOR_VAULT, validator]."
+      ],
+      "type": "bytes",
+      "value": "[118, 97, 108, 105, 100, 97, 116, 111, 114, 95, 118, 97, 117, 108, 116]"
+    },
+    {
+      "name": "seedChallenge",
+      "docs": [
+        "Challenge PDA: [SEED_CHALLENGE, job]."
+      ],
+      "type": "bytes",
+      "value": "[99, 104, 97, 108, 108, 101, 110, 103, 101]"
+    },
+    {
+      "name": "seedVote",
+      "docs": [
+        "Vote PDA: [SEED_VOTE, challenge, validator]."
+      ],
+      "type": "bytes",
+      "value": "[118, 111, 116, 101]"
     },
     {
       "name": "usdcDecimals",
@@ -855,6 +5522,38 @@ export type PeerMarket = {
       "name": "maxJobAttempts",
       "type": "u8",
       "value": "10"
+    },
+    {
+      "name": "maxModels",
+      "docs": [
+        "Model ids a worker can serve."
+      ],
+      "type": "u8",
+      "value": "8"
+    },
+    {
+      "name": "maxEndpointLen",
+      "docs": [
+        "Bytes of a worker endpoint URL."
+      ],
+      "type": "u8",
+      "value": "128"
+    },
+    {
+      "name": "maxCapacity",
+      "docs": [
+        "Concurrent jobs a worker can take."
+      ],
+      "type": "u8",
+      "value": "32"
+    },
+    {
+      "name": "allTiersMask",
+      "docs": [
+        "Tier bits: 1 open, 2 verified, 4 confidential."
+      ],
+      "type": "u8",
+      "value": "7"
     }
   ]
 };

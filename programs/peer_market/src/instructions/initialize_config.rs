@@ -1,5 +1,6 @@
-//! `initialize_config`: creates the config PDA and the program's USDC vault, once, by the
-//! program's upgrade authority (so nobody can front-run the deployment with their own admin).
+//! `initialize_config`: creates the config PDA, the program's USDC vault and the fee ledger,
+//! once, by the program's upgrade authority (so nobody can front-run the deployment with their
+//! own admin).
 use crate::interface::*;
 use crate::state::config::validate_params;
 use peer_runtime::loader::upgrade_authority;
@@ -15,6 +16,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
 }
 
 /// Returns the $PEER mint's decimals once every check has passed.
+#[inline(always)]
 fn validate(program_id: &Pubkey, ctx: &InitializeConfigAccounts, args: &InitializeConfigArgs) -> Result<u8, peer_runtime::ProgramError> {
     // Only the upgrade authority recorded in our ProgramData may initialize.
     match upgrade_authority(ctx.program_data) {
@@ -57,6 +59,12 @@ fn execute(program_id: &Pubkey, ctx: &InitializeConfigAccounts, args: &Initializ
         &[SEED_USDC_VAULT, &[USDC_VAULT_BUMP]],
     )?;
 
+    system::init_pda_account(ctx.admin, ctx.fee_ledger, FeeLedger::LEN as u64, program_id, &[SEED_FEE_LEDGER, &[FEE_LEDGER_BUMP]])?;
+    let mut ledger = load_uninitialized_mut::<FeeLedger>(ctx.fee_ledger, program_id)?;
+    ledger.init_discriminator();
+    ledger.set_bump(FEE_LEDGER_BUMP);
+    drop(ledger);
+
     let mut config = load_uninitialized_mut::<Config>(ctx.config, program_id)?;
     config.init_discriminator();
     config.set_admin(ctx.admin.key());
@@ -69,6 +77,7 @@ fn execute(program_id: &Pubkey, ctx: &InitializeConfigAccounts, args: &Initializ
     config.set_peer_decimals(peer_decimals);
     config.set_bump(CONFIG_BUMP);
     config.set_usdc_vault_bump(USDC_VAULT_BUMP);
+    config.set_fee_ledger_bump(FEE_LEDGER_BUMP);
 
     let mut event = ConfigInitialized::zeroed();
     event.set_admin(ctx.admin.key());

@@ -1,4 +1,35 @@
-//! One file per instruction: `process` parses accounts and arguments, `validate` checks
-//! everything, and only then does the instruction change state.
+//! One file per instruction: each parses its accounts and arguments, validates everything,
+//! and only then changes state.
 pub mod initialize_config;
 pub mod update_config;
+pub mod register_worker;
+pub mod update_worker;
+pub mod bond;
+pub mod request_unbond;
+pub mod withdraw_unbonded;
+pub mod pause_worker;
+pub mod resume_worker;
+pub mod close_worker;
+pub mod claim_earnings;
+pub mod buy_credits;
+pub mod redeem_credits;
+pub mod post_job;
+pub mod cancel_job;
+pub mod assign_job;
+pub mod claim_job;
+pub mod submit_result;
+pub mod expire_job;
+pub mod finalize_job;
+pub mod sweep_fees;
+pub mod add_matcher;
+pub mod remove_matcher;
+pub mod register_validator;
+pub mod deregister_validator;
+pub mod close_validator;
+pub mod challenge_job;
+pub mod commit_vote;
+pub mod reveal_vote;
+pub mod resolve_challenge;
+pub mod close_vote;
+pub mod register_enclave;
+pub mod submit_confidential_result;

@@ -70,3 +70,13 @@ pub fn validate_params(p: &ConfigParams) -> ProgramResult {
 pub fn load_config_mut<'a>(info: &'a AccountInfo, program_id: &Pubkey) -> Result<RefMut<'a, Config>, peer_runtime::ProgramError> {
     load_mut::<Config>(info, program_id, "config")
 }
+
+/// Loads the config and checks `admin` is its admin (`Unauthorized` otherwise).
+#[inline(always)]
+pub fn load_config_of_admin<'a>(info: &'a AccountInfo, admin: &Pubkey) -> Result<peer_runtime::Ref<'a, Config>, peer_runtime::ProgramError> {
+    let config = peer_runtime::state::load::<Config>(info, &ID, "config")?;
+    if !peer_runtime::pubkey_eq(config.admin(), admin) {
+        return Err(peer_runtime::fail_account(&errors::UNAUTHORIZED, "admin"));
+    }
+    Ok(config)
+}

@@ -1,0 +1,43 @@
+/** Seeds, units and parameter bounds of peer_market (emitted to the IDL and interface.rs). */
+import type { ConstantDef } from '../../../tools/idl/spec';
+
+const DAY = 86_400n;
+
+export const constants: ConstantDef[] = [
+  { name: 'SEED_CONFIG', kind: 'bytes', value: 'config', docs: 'Seed of the config PDA (one per program).' },
+  { name: 'SEED_USDC_VAULT', kind: 'bytes', value: 'usdc_vault', docs: 'Seed of the USDC vault token account PDA.' },
+  { name: 'SEED_FEE_LEDGER', kind: 'bytes', value: 'fee_ledger', docs: 'Seed of the fee ledger PDA (unswept staker and treasury fees).' },
+  { name: 'SEED_WORKER', kind: 'bytes', value: 'worker', docs: 'Worker PDA: [SEED_WORKER, authority].' },
+  { name: 'SEED_BOND_VAULT', kind: 'bytes', value: 'bond_vault', docs: 'A worker\'s $PEER bond vault: [SEED_BOND_VAULT, worker].' },
+  { name: 'SEED_CREDITS', kind: 'bytes', value: 'credits', docs: 'Credit account PDA: [SEED_CREDITS, owner].' },
+  { name: 'SEED_JOB', kind: 'bytes', value: 'job', docs: 'Job PDA: [SEED_JOB, client, nonce as u64 LE].' },
+  { name: 'JOB_BUMP', kind: 'u8', value: 255n, docs: 'Bump every job PDA has: its nonce is chosen so that 255 is valid, hence canonical.' },
+  { name: 'SEED_MATCHER', kind: 'bytes', value: 'matcher', docs: 'Matcher registration PDA: [SEED_MATCHER, matcher].' },
+  { name: 'SEED_VALIDATOR', kind: 'bytes', value: 'validator', docs: 'Validator PDA: [SEED_VALIDATOR, authority].' },
+  { name: 'SEED_VALIDATOR_VAULT', kind: 'bytes', value: 'validator_vault', docs: 'A validator\'s $PEER vault: [SEED_VALIDATOR_VAULT, validator].' },
+  { name: 'SEED_CHALLENGE', kind: 'bytes', value: 'challenge', docs: 'Challenge PDA: [SEED_CHALLENGE, job].' },
+  { name: 'SEED_VOTE', kind: 'bytes', value: 'vote', docs: 'Vote PDA: [SEED_VOTE, challenge, validator].' },
+  { name: 'USDC_DECIMALS', kind: 'u8', value: 6n, docs: 'Decimals the USDC mint must have.' },
+  { name: 'CREDIT_BASE_UNITS', kind: 'u64', value: 10_000n, docs: '1 credit = $0.01 = 10,000 USDC base units.' },
+  { name: 'BPS_DENOMINATOR', kind: 'u16', value: 10_000n, docs: 'Basis points in one whole.' },
+  { name: 'TIER_COUNT', kind: 'u8', value: 3n, docs: 'Tiers: open, verified, confidential.' },
+  { name: 'MIN_WORKER_FEE_BPS', kind: 'u16', value: 5_000n, docs: 'Lowest worker share of a job fee.' },
+  { name: 'MAX_WORKER_FEE_BPS', kind: 'u16', value: 9_500n, docs: 'Highest worker share of a job fee.' },
+  { name: 'MAX_BOND', kind: 'u64', value: 1_000_000_000_000_000n, docs: 'Upper bound of any bond parameter, in $PEER base units.' },
+  { name: 'MIN_UNBOND_COOLDOWN_SECS', kind: 'u32', value: 3_600n },
+  { name: 'MAX_UNBOND_COOLDOWN_SECS', kind: 'u32', value: 30n * DAY },
+  { name: 'MAX_CLAIM_DELAY_SECS', kind: 'u32', value: 3_600n },
+  { name: 'MIN_JOB_TIMEOUT_SECS', kind: 'u32', value: 30n },
+  { name: 'MAX_JOB_TIMEOUT_SECS', kind: 'u32', value: DAY },
+  { name: 'MIN_CHALLENGE_WINDOW_SECS', kind: 'u32', value: 60n },
+  { name: 'MAX_CHALLENGE_WINDOW_SECS', kind: 'u32', value: 7n * DAY },
+  { name: 'MIN_VOTE_WINDOW_SECS', kind: 'u32', value: 60n },
+  { name: 'MAX_VOTE_WINDOW_SECS', kind: 'u32', value: 3n * DAY },
+  { name: 'MAX_VOTE_QUORUM', kind: 'u8', value: 32n },
+  { name: 'MAX_TIMEOUT_SLASH_BPS', kind: 'u16', value: 1_000n },
+  { name: 'MAX_JOB_ATTEMPTS', kind: 'u8', value: 10n },
+  { name: 'MAX_MODELS', kind: 'u8', value: 8n, docs: 'Model ids a worker can serve.' },
+  { name: 'MAX_ENDPOINT_LEN', kind: 'u8', value: 128n, docs: 'Bytes of a worker endpoint URL.' },
+  { name: 'MAX_CAPACITY', kind: 'u8', value: 32n, docs: 'Concurrent jobs a worker can take.' },
+  { name: 'ALL_TIERS_MASK', kind: 'u8', value: 7n, docs: 'Tier bits: 1 open, 2 verified, 4 confidential.' },
+];
