@@ -38,7 +38,7 @@ describe('peer_market: initialize_config', () => {
     const accounts = { ...initializeConfigAccounts(env, m), ...opts.accounts };
     const ix = await initializeConfigIx(env, accounts, opts.params ?? defaultParams());
     edit(ix);
-    const watched = [m.config, m.usdcVault, env.admin.publicKey, m.treasury, m.stakingRewardVault];
+    const watched = [m.config, m.usdcVault, m.feeLedger, env.admin.publicKey, m.treasury, m.stakingRewardVault];
     const before = await snapshot(env.context, watched);
     expectError(await send(env.context, [ix], opts.signers ?? [env.admin]), name);
     await expectUnchanged(env.context, before);
@@ -76,6 +76,30 @@ describe('peer_market: initialize_config', () => {
     assert.equal(events.length, 1);
     assert.equal(events[0].name, 'configInitialized');
     assert.ok((events[0].data.admin as PublicKey).equals(env.admin.publicKey));
+  });
+
+  it('creates the fee ledger PDA, empty', async () => {
+    await initializeMarket(env);
+    const [address, bump] = PublicKey.findProgramAddressSync([Buffer.from('fee_ledger')], env.marketId);
+    assert.ok(m.feeLedger.equals(address));
+    const ledger = await env.market.account.feeLedger.fetch(m.feeLedger);
+    assert.equal(ledger.stakerFees.toString(), '0');
+    assert.equal(ledger.treasuryFees.toString(), '0');
+    assert.equal(ledger.totalStakerFees.toString(), '0');
+    assert.equal(ledger.totalTreasuryFees.toString(), '0');
+    assert.equal(ledger.jobsFinalized.toString(), '0');
+    assert.equal(ledger.bump, bump);
+    const info = await env.context.banksClient.getAccount(m.feeLedger);
+    const rent = await env.context.banksClient.getRent();
+    assert.equal(BigInt(info!.lamports), rent.minimumBalance(BigInt(info!.data.length)), 'rent exempt, no more');
+  });
+
+  it('rejects a fee ledger that is not the PDA', async () => {
+    await expectRejected('ConstraintSeeds', undefined, { accounts: { feeLedger: Keypair.generate().publicKey } });
+  });
+
+  it('rejects a read-only fee ledger', async () => {
+    await expectRejected('ConstraintMut', (ix) => (ix.keys[6].isWritable = false));
   });
 
   it('rejects a second initialization', async () => {
@@ -188,7 +212,7 @@ describe('peer_market: initialize_config', () => {
   it('rejects a bool that is neither 0 nor 1', async () => {
     await expectRejected('InstructionDidNotDeserialize', (ix) => {
       ix.data = Buffer.from(ix.data);
-      ix.data[ix.data.length - 1] = 2; // `paused` is the last field
+      ix.data[ix.data.length - 33] = 2; // `paused`, just before the 32-byte attestation authority
     });
   });
 

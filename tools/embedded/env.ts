@@ -8,6 +8,7 @@ import { Keypair, LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 import { BankrunProvider } from 'anchor-bankrun';
 import { start, type AddedAccount, type ProgramTestContext } from 'solana-bankrun';
 import type { PeerMarket } from '../../sdk/src/idl/peer_market';
+import type { PeerStaking } from '../../sdk/src/idl/peer_staking';
 import { BPF_UPGRADEABLE_LOADER, upgradeableProgramAccounts } from '../../sdk/src/loader';
 import { createMint, PEER_DECIMALS, USDC_DECIMALS } from './tokens';
 import { localnetPrograms, programBinary, programIdl } from '../workspace';
@@ -20,6 +21,8 @@ export interface EmbeddedEnv {
   provider: BankrunProvider;
   market: Program<PeerMarket>;
   marketId: PublicKey;
+  staking: Program<PeerStaking>;
+  stakingId: PublicKey;
   /** The programs' upgrade authority, and so the only key that may initialize them. */
   admin: Keypair;
   /** Mint authority of both test mints. */
@@ -62,7 +65,19 @@ export async function startEmbedded(opts: EnvOptions = {}): Promise<EmbeddedEnv>
   const context = await start([], accounts);
   const provider = new BankrunProvider(context);
   const market = new Program<PeerMarket>(programIdl<PeerMarket>('peer_market'), provider as unknown as AnchorProvider);
+  const staking = new Program<PeerStaking>(programIdl<PeerStaking>('peer_staking'), provider as unknown as AnchorProvider);
   const usdcMint = await createMint(context, USDC_DECIMALS, mintAuthority.publicKey);
   const peerMint = await createMint(context, PEER_DECIMALS, mintAuthority.publicKey);
-  return { context, provider, market, marketId: programs.peer_market, admin, mintAuthority, usdcMint, peerMint };
+  return {
+    context,
+    provider,
+    market,
+    marketId: programs.peer_market,
+    staking,
+    stakingId: programs.peer_staking,
+    admin,
+    mintAuthority,
+    usdcMint,
+    peerMint,
+  };
 }

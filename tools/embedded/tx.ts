@@ -54,7 +54,9 @@ export async function send(
   tx.add(ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 - (nonce++ % 100_000) }));
   tx.add(...ixs);
   tx.feePayer = payer.publicKey;
-  tx.recentBlockhash = context.lastBlockhash;
+  // The context's genesis blockhash expires after ~1 s of wall time (bankrun ticks in the
+  // background), so long sequences in one context take the latest one.
+  tx.recentBlockhash = (await context.banksClient.getLatestBlockhash())?.[0] ?? context.lastBlockhash;
   const unique = new Map<string, Keypair>();
   for (const k of [payer, ...signers]) unique.set(k.publicKey.toBase58(), k);
   tx.sign(...unique.values());

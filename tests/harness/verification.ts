@@ -1,0 +1,130 @@
+/**
+ * Harness for the verification flows (issue 5): rejected calls and bundles with their named
+ * error and unchanged accounts, runtime (precompile) rejections at a given instruction, and
+ * the conservation identities extended to validators, challenges and votes.
+ */
+import { TOKEN_PROGRAM_ID, unpackAccount } from '@solana/spl-token';
+import { PublicKey, SystemProgram, SYSVAR_INSTRUCTIONS_PUBKEY } from '@solana/web3.js';
+import assert from 'node:assert/strict';
+import { big, type Call } from '../../tools/embedded/market';
+import { expectError, type TxResult } from '../../tools/embedded/tx';
+import { instructionErrorOf } from '../../tools/embedded/litesvm';
+import type { Bundle, ChallengeAccount, ValidatorAccount, Verification, VoteAccount, WorkerAccount } from '../../tools/embedded/verification';
+import { assertConservation, type Totals } from './conservation';
+import { expectUnchanged, snapshot, type Snapshot } from './state';
+
+const NOT_STATE = new Set([TOKEN_PROGRAM_ID.toBase58(), SystemProgram.programId.toBase58(), SYSVAR_INSTRUCTIONS_PUBKEY.toBase58()]);
+
+/** Every address the market and verification fixtures know, plus those the call names. */
+export function watchedAddresses(v: Verification, call: Call | Bundle, extra: PublicKey[] = []): PublicKey[] {
+  const ixs = [...((call as Bundle).pre ?? []), call.ix];
+  const named = ixs.flatMap((ix) => ix.keys.map((k) => k.pubkey)).filter((k) => !NOT_STATE.has(k.toBase58()) && !k.equals(v.programId));
+  return [...v.m.knownAddresses(), ...v.knownAddresses(), ...extra, ...named];
+}
+
+/** Takes a snapshot of everything a call could touch. */
+export function snapshotFor(v: Verification, call: Call | Bundle, extra: PublicKey[] = []): Promise<Snapshot> {
+  return snapshot(v.context, watchedAddresses(v, call, extra));
+}
+
+/**
+ * Sends `call` (or a bundle with its Ed25519 instruction), asserts it failed with `name` and
+ * that no known account, nor any account it names, nor `extra`, changed.
+ */
+export async function rejectV(v: Verification, call: Call | Bundle, name: string, extra: PublicKey[] = []): Promise<TxResult> {
+  const before = await snapshotFor(v, call, extra);
+  const { result } = await v.send(call);
+  expectError(result, name);
+  await expectUnchanged(v.context, before);
+  return result;
+}
+
+/**
+ * Sends `call` and asserts the *runtime* refused it at instruction `index` (counting the
+ * compute-budget instruction tx.ts puts first) with `custom` as the instruction's custom error
+ * — a precompile failure, not ours — and that nothing changed.
+ */
+export async function rejectAtInstruction(v: Verification, call: Call | Bundle, index: number, custom: number, extra: PublicKey[] = []): Promise<TxResult> {
+  const before = await snapshotFor(v, call, extra);
+  const { result } = await v.send(call);
+  assert.ok(!result.ok, 'expected the runtime to refuse the transaction, but it succeeded');
+  const err = instructionErrorOf(result.rawError);
+  assert.deepEqual(
+    err && { index: err.index, custom: err.custom },
+    { index, custom },
+    `expected InstructionError(${index}, Custom(${custom})), got ${result.rawError}\n${result.logs.join('\n')}`,
+  );
+  assert.equal(result.errorName, null, 'no program error: the program never ran');
+  await expectUnchanged(v.context, before);
+  return result;
+}
+
+async function tokenAmount(v: Verification, address: PublicKey): Promise<bigint> {
+  const info = await v.context.banksClient.getAccount(address);
+  if (!info || info.lamports === 0) return 0n;
+  return unpackAccount(address, { ...info, data: Buffer.from(info.data) }).amount;
+}
+
+export interface VerificationTotals extends Totals {
+  validatorBonds: bigint;
+  validatorVaults: bigint;
+  liveChallenges: number;
+}
+
+/**
+ * The market's identities (USDC vault, escrow, worker bonds and counters, both supplies) and
+ * the verification ones:
+ * - each validator vault holds exactly the validator's `bond`; `locked` is the sum of the bonds
+ *   of its live challenges and `open_challenges` their number;
+ * - each worker's `open_challenges` is the number of live challenges against it;
+ * - each live challenge's job is Disputed; `commits` counts its vote accounts, `reveals` the
+ *   revealed ones, `votes_for_*` the revealed votes for each side's output hash.
+ */
+export async function assertVerificationConservation(v: Verification): Promise<VerificationTotals> {
+  const totals = await assertConservation(v.m);
+  const live: { address: PublicKey; c: ChallengeAccount }[] = [];
+  for (const entry of v.challenges.values()) {
+    const c = await v.challengeOrNull(entry.challenge);
+    if (c) live.push({ address: entry.challenge, c });
+  }
+  let validatorBonds = 0n;
+  let validatorVaults = 0n;
+  for (const entry of v.validators.values()) {
+    const val = await v.read<ValidatorAccount>(entry.validator, 'validator');
+    const amount = await tokenAmount(v, entry.vault);
+    if (!val) {
+      assert.equal(amount, 0n, `closed validator ${entry.validator.toBase58()} left $PEER in its vault`);
+      continue;
+    }
+    validatorBonds += big(val.bond);
+    validatorVaults += amount;
+    assert.equal(amount, big(val.bond), `validator ${entry.validator.toBase58()}: vault holds ${amount}, bond is ${val.bond.toString()}`);
+    const mine = live.filter((l) => l.c.challenger.equals(entry.validator));
+    assert.equal(big(val.locked), mine.reduce((s, l) => s + big(l.c.bond), 0n), `validator ${entry.validator.toBase58()}: locked vs live challenge bonds`);
+    assert.equal(val.openChallenges, mine.length, `validator ${entry.validator.toBase58()}: open_challenges vs live challenges`);
+  }
+  for (const entry of v.m.workers.values()) {
+    const w = await v.read<WorkerAccount>(entry.worker, 'worker');
+    if (!w) continue;
+    const against = live.filter((l) => l.c.worker.equals(entry.worker)).length;
+    assert.equal(w.openChallenges, against, `worker ${entry.worker.toBase58()}: open_challenges ${w.openChallenges}, live challenges ${against}`);
+  }
+  for (const { address, c } of live) {
+    const job = await v.jobOrNull(c.job);
+    assert.ok(job, `live challenge ${address.toBase58()} has no job`);
+    assert.equal(Object.keys(job.status as object)[0], 'disputed', `the job of live challenge ${address.toBase58()} is not Disputed`);
+    const votes: VoteAccount[] = [];
+    for (const [key, meta] of v.votes) {
+      if (!meta.challenge.equals(address)) continue;
+      const vote = await v.read<VoteAccount>(new PublicKey(key), 'vote');
+      if (vote) votes.push(vote);
+    }
+    const revealed = votes.filter((x) => x.revealed);
+    const same = (a: number[], b: number[]) => Buffer.from(a).equals(Buffer.from(b));
+    assert.equal(c.commits, votes.length, `challenge ${address.toBase58()}: commits vs vote accounts`);
+    assert.equal(c.reveals, revealed.length, `challenge ${address.toBase58()}: reveals vs revealed votes`);
+    assert.equal(c.votesForChallenger, revealed.filter((x) => same(x.outputHash, c.challengerOutputHash)).length, 'votes for the challenger');
+    assert.equal(c.votesForWorker, revealed.filter((x) => same(x.outputHash, c.workerOutputHash)).length, 'votes for the worker');
+  }
+  return { ...totals, validatorBonds, validatorVaults, liveChallenges: live.length };
+}
