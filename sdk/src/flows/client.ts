@@ -1,0 +1,330 @@
+/**
+ * Client flows: buy and redeem credits, post a job with its prompt encrypted to the worker,
+ * follow it, and read, decrypt and verify its result. All amounts in credits (1 credit =
+ * $0.01 = 10,000 USDC base units) unless named otherwise.
+ */
+import { PublicKey, type TransactionInstruction } from '@solana/web3.js';
+import { randomBytes } from 'node:crypto';
+import {
+  configAccount,
+  creditAccountAccount,
+  jobAccount,
+  queryWorkers,
+  workerAccount,
+  type Config,
+  type CreditAccount,
+  type Job,
+  type JobStatus,
+  type Tier,
+  type Worker,
+} from '../accounts/market';
+import type { Account } from '../accounts/fetch';
+import { associatedTokenAddress, createAssociatedTokenAccountIdempotent } from '../accounts/token';
+import { MARKET } from '../constants';
+import { marketInfo, walletSecretKey, type PeerContext } from '../context';
+import {
+  jobReplyKeypair,
+  modelId,
+  randomEncryptionKeypair,
+  sealPrompt,
+  toHex,
+  verifyEnclaveSignature,
+  verifyResult,
+  type X25519Keypair,
+} from '../crypto/envelope';
+import { AccountNotFoundError, CryptoError, ValidationError } from '../errors';
+import * as ix from '../instructions/market';
+import { findConfigPda, findCreditAccountPda, nextJobAddress } from '../pda';
+import { sendInstructions, type SendOptions, type SendResult } from '../rpc/send';
+import { tierIndex } from './settings';
+
+// ---- credits ------------------------------------------------------------------------------------
+
+export interface CreditsResult {
+  creditAccount: PublicKey;
+  credits: bigint;
+  /** USDC base units moved. */
+  usdc: bigint;
+  tx: SendResult;
+}
+
+/** Buys `credits` with USDC from `source` (default: the wallet's USDC associated token account). */
+export async function buyCredits(ctx: PeerContext, input: { credits: bigint; source?: PublicKey }, opts?: SendOptions): Promise<CreditsResult> {
+  const info = await marketInfo(ctx);
+  const owner = ctx.wallet.publicKey;
+  const source = input.source ?? associatedTokenAddress(info.usdcMint, owner);
+  const instruction = ix.buyCredits({ owner, source }, { credits: input.credits }, ctx.programs.market);
+  const tx = await sendInstructions(ctx, [instruction], opts);
+  return { creditAccount: findCreditAccountPda(owner, ctx.programs.market)[0], credits: input.credits, usdc: input.credits * MARKET.CREDIT_BASE_UNITS, tx };
+}
+
+/** Redeems unspent `credits` for USDC into `destination` (default: the wallet's USDC ATA, created if missing). */
+export async function redeemCredits(ctx: PeerContext, input: { credits: bigint; destination?: PublicKey }, opts?: SendOptions): Promise<CreditsResult> {
+  const info = await marketInfo(ctx);
+  const owner = ctx.wallet.publicKey;
+  const ixs: TransactionInstruction[] = [];
+  let destination = input.destination;
+  if (!destination) {
+    destination = associatedTokenAddress(info.usdcMint, owner);
+    ixs.push(createAssociatedTokenAccountIdempotent(owner, info.usdcMint, owner));
+  }
+  ixs.push(ix.redeemCredits({ owner, destination }, { credits: input.credits }, ctx.programs.market));
+  const tx = await sendInstructions(ctx, ixs, opts);
+  return { creditAccount: findCreditAccountPda(owner, ctx.programs.market)[0], credits: input.credits, usdc: input.credits * MARKET.CREDIT_BASE_UNITS, tx };
+}
+
+export interface CreditBalance {
+  owner: PublicKey;
+  creditAccount: PublicKey;
+  exists: boolean;
+  /** Credits free to spend or redeem. */
+  balance: bigint;
+  /** Credits locked by open jobs. */
+  locked: bigint;
+  jobsPosted: bigint;
+}
+
+/** A credit balance (zero when the owner never bought credits). One read. */
+export async function creditBalance(ctx: PeerContext, owner: PublicKey = ctx.wallet.publicKey): Promise<CreditBalance> {
+  const creditAccount = findCreditAccountPda(owner, ctx.programs.market)[0];
+  const acc = await creditAccountAccount.fetchMaybe(ctx.transport, creditAccount, { programId: ctx.programs.market });
+  return {
+    owner,
+    creditAccount,
+    exists: acc !== null,
+    balance: acc?.data.balance ?? 0n,
+    locked: acc?.data.locked ?? 0n,
+    jobsPosted: acc?.data.jobsPosted ?? 0n,
+  };
+}
+
+// ---- jobs ---------------------------------------------------------------------------------------
+
+/** Whether a worker can take a job of this tier/model/price now (the program's eligibility rules). */
+export function workerEligibility(worker: Worker, config: Config, job: { tier: Tier; model: Uint8Array; maxPrice: bigint }): string | null {
+  const t = tierIndex(job.tier);
+  const s = worker.settings;
+  if (worker.paused) return 'paused';
+  if ((s.tiers & (1 << t)) === 0) return `does not serve the ${job.tier} tier`;
+  if (!s.models.slice(0, s.modelCount).some((m) => Buffer.from(m).equals(Buffer.from(job.model)))) return 'does not serve the model';
+  if (s.prices[t] > job.maxPrice) return `price ${s.prices[t]} is above the max price ${job.maxPrice}`;
+  if (worker.activeJobs >= s.capacity) return 'at capacity';
+  if (worker.bond - worker.unbonding < config.params.minBond[t]) return 'bond below the tier minimum';
+  return null;
+}
+
+export interface PostJobInput {
+  prompt: string;
+  /** Model name (hashed) or 32-byte id. */
+  model: string | Uint8Array;
+  tier?: Tier;
+  /** Most credits the client pays (locked until the job ends). */
+  maxPrice: bigint;
+  /** The worker account to encrypt to and pin the job to. Omitted: the cheapest eligible worker. */
+  worker?: PublicKey;
+  /** Pin the job to the worker (default true: only that worker can decrypt the prompt). */
+  pin?: boolean;
+  /** Sampling seed (default: random). */
+  seed?: bigint;
+  /** The reply keypair (default: derived from the wallet and the job; random for non-Keypair wallets). */
+  reply?: X25519Keypair;
+}
+
+export interface PostJobResult {
+  job: PublicKey;
+  nonce: bigint;
+  worker: PublicKey;
+  seed: bigint;
+  model: Uint8Array;
+  tier: Tier;
+  maxPrice: bigint;
+  /** The encrypted prompt to deliver to the worker (off-chain). */
+  envelope: Uint8Array;
+  /** sha256(envelope), stored on-chain as the prompt commitment. */
+  promptCommitment: Uint8Array;
+  /** The reply keypair the result will be encrypted to (keep the secret if it was not derived). */
+  reply: X25519Keypair;
+  replyDerived: boolean;
+  tx: SendResult;
+}
+
+/**
+ * Posts a job: one read (credit account, worker and config together; plus one getProgramAccounts
+ * when no worker is given), then one transaction.
+ */
+export async function postJob(ctx: PeerContext, input: PostJobInput, opts?: SendOptions): Promise<PostJobResult> {
+  const client = ctx.wallet.publicKey;
+  const programId = ctx.programs.market;
+  const tier = input.tier ?? 'open';
+  const model = typeof input.model === 'string' ? modelId(input.model) : input.model;
+  if (input.maxPrice <= 0n) throw new ValidationError('the max price must be greater than zero');
+  const creditAddress = findCreditAccountPda(client, programId)[0];
+  const configAddress = findConfigPda(programId)[0];
+
+  let credit: Account<CreditAccount> | null;
+  let worker: Account<Worker>;
+  if (input.worker) {
+    const [c, w] = await ctx.transport.getAccounts([creditAddress, input.worker]);
+    credit = c ? creditAccountAccount.fromRecord(c, { programId }) : null;
+    if (!w) throw new AccountNotFoundError('worker', input.worker);
+    worker = workerAccount.fromRecord(w, { programId });
+  } else {
+    const [c, cfg] = await ctx.transport.getAccounts([creditAddress, configAddress]);
+    credit = c ? creditAccountAccount.fromRecord(c, { programId }) : null;
+    if (!cfg) throw new AccountNotFoundError('market config', configAddress);
+    const config = configAccount.fromRecord(cfg, { programId }).data;
+    const t = tierIndex(tier);
+    const eligible = (await queryWorkers(ctx.transport, { paused: false }, { programId }))
+      .filter((w) => workerEligibility(w.data, config, { tier, model, maxPrice: input.maxPrice }) === null)
+      .sort((a, b) => (a.data.settings.prices[t] < b.data.settings.prices[t] ? -1 : a.data.settings.prices[t] > b.data.settings.prices[t] ? 1 : 0));
+    if (eligible.length === 0) throw new ValidationError(`no eligible worker serves ${tier} jobs for model ${toHex(model).slice(0, 16)}… at ${input.maxPrice} credits or less`);
+    worker = eligible[0];
+  }
+  if (!credit) throw new AccountNotFoundError('credit', creditAddress, 'buy credits first');
+  if (credit.data.balance < input.maxPrice) {
+    throw new ValidationError(`insufficient credits: ${credit.data.balance} free, the job locks ${input.maxPrice}`);
+  }
+  const { nonce, address: job } = nextJobAddress(client, credit.data.jobsPosted, programId);
+  const secret = walletSecretKey(ctx);
+  const replyDerived = !input.reply && secret !== null;
+  const reply = input.reply ?? (secret ? jobReplyKeypair(secret, job) : randomEncryptionKeypair());
+  const sealed = sealPrompt({ prompt: input.prompt, job, workerKey: worker.data.settings.encryptionKey, reply });
+  const seed = input.seed ?? new DataView(new Uint8Array(randomBytes(8)).buffer).getBigUint64(0, true);
+  const instruction = ix.postJob(
+    { client, job },
+    {
+      request: {
+        tier,
+        model,
+        maxPrice: input.maxPrice,
+        seed,
+        promptCommitment: sealed.commitment,
+        pinnedWorker: input.pin === false ? PublicKey.default : worker.address,
+      },
+      nonce,
+    },
+    programId,
+  );
+  const tx = await sendInstructions(ctx, [instruction], opts);
+  return {
+    job,
+    nonce,
+    worker: worker.address,
+    seed,
+    model,
+    tier,
+    maxPrice: input.maxPrice,
+    envelope: sealed.envelope,
+    promptCommitment: sealed.commitment,
+    reply,
+    replyDerived,
+    tx,
+  };
+}
+
+/** Cancels a job no worker took yet; its credits unlock and its rent returns. One transaction. */
+export async function cancelJob(ctx: PeerContext, input: { job: PublicKey }, opts?: SendOptions): Promise<{ job: PublicKey; tx: SendResult }> {
+  const client = ctx.wallet.publicKey;
+  const creditAccount = findCreditAccountPda(client, ctx.programs.market)[0];
+  const tx = await sendInstructions(ctx, [ix.cancelJob({ client, creditAccount, job: input.job }, {}, ctx.programs.market)], opts);
+  return { job: input.job, tx };
+}
+
+/** A job's state: the account, or `closed` once it ended (finalized, cancelled or refunded). */
+export type JobState = { job: PublicKey; status: JobStatus; data: Job } | { job: PublicKey; status: 'closed'; data: null };
+
+/** One read. */
+export async function jobState(ctx: PeerContext, job: PublicKey): Promise<JobState> {
+  const acc = await jobAccount.fetchMaybe(ctx.transport, job, { programId: ctx.programs.market });
+  return acc ? { job, status: acc.data.status, data: acc.data } : { job, status: 'closed', data: null };
+}
+
+export interface FollowOptions {
+  /** Stop at one of these states (default: submitted or closed). */
+  until?: (JobStatus | 'closed')[];
+  pollMs?: number;
+  timeoutMs?: number;
+  /** Called on every change of status. */
+  onChange?: (state: JobState) => void;
+}
+
+/** Polls a job until it reaches one of `until` (one read per poll). */
+export async function followJob(ctx: PeerContext, job: PublicKey, opts: FollowOptions = {}): Promise<JobState> {
+  const until = opts.until ?? ['submitted', 'closed'];
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  let last: string | null = null;
+  for (;;) {
+    const state = await jobState(ctx, job);
+    if (state.status !== last) {
+      last = state.status;
+      opts.onChange?.(state);
+    }
+    if (until.includes(state.status)) return state;
+    if (Date.now() >= deadline) throw new ValidationError(`job ${job.toBase58()} is still ${state.status} after ${opts.timeoutMs ?? 120_000} ms`);
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 1_000));
+  }
+}
+
+export interface ReadResultInput {
+  job: PublicKey;
+  /** The result envelope the worker returned (off-chain). */
+  envelope: Uint8Array;
+  /** The job's reply keypair (default: derived from the wallet). */
+  reply?: X25519Keypair;
+  /** For a job that already closed: its output hash and worker (from its ResultSubmitted event). */
+  commitment?: { outputHash: Uint8Array; workerKey: Uint8Array; tier?: Tier; enclaveKey?: Uint8Array };
+  /** Confidential jobs: the enclave's signature over (job, output_hash). */
+  enclaveSignature?: Uint8Array;
+}
+
+export interface ReadResultOutput {
+  job: PublicKey;
+  text: string;
+  output: Uint8Array;
+  outputHash: Uint8Array;
+  /** The result opened with the worker's key and matched the on-chain output hash. */
+  verified: true;
+  /** Confidential jobs: the enclave signature checked against the worker's registered enclave key. */
+  enclaveVerified: boolean | null;
+}
+
+/**
+ * Decrypts a job's result and verifies it: it must open with the client's reply key and the
+ * worker's on-chain encryption key, hash to the job's on-chain output_hash, and, for a
+ * confidential job, carry a valid signature of the worker's enclave. Two reads (job, worker).
+ */
+export async function readResult(ctx: PeerContext, input: ReadResultInput): Promise<ReadResultOutput> {
+  const programId = ctx.programs.market;
+  const secret = walletSecretKey(ctx);
+  const reply = input.reply ?? (secret ? jobReplyKeypair(secret, input.job) : null);
+  if (!reply) throw new ValidationError('the reply keypair is required for wallets without a secret key');
+  let outputHashOnChain: Uint8Array;
+  let workerKey: Uint8Array;
+  let tier: Tier | undefined;
+  let enclaveKey: Uint8Array | null = null;
+  if (input.commitment) {
+    outputHashOnChain = input.commitment.outputHash;
+    workerKey = input.commitment.workerKey;
+    tier = input.commitment.tier;
+    enclaveKey = input.commitment.enclaveKey ?? null;
+  } else {
+    const job = await jobAccount.fetch(ctx.transport, input.job, { programId });
+    if (job.data.status !== 'submitted' && job.data.status !== 'disputed') {
+      throw new ValidationError(`job ${input.job.toBase58()} has no result yet (status ${job.data.status})`);
+    }
+    const worker = await workerAccount.fetch(ctx.transport, job.data.worker, { programId });
+    outputHashOnChain = job.data.outputHash;
+    workerKey = worker.data.settings.encryptionKey;
+    tier = job.data.request.tier;
+    enclaveKey = worker.data.enclaveKey.some((b) => b !== 0) ? worker.data.enclaveKey : null;
+  }
+  const verified = verifyResult({ envelope: input.envelope, reply, workerKey, expectedOutputHash: outputHashOnChain });
+  let enclaveVerified: boolean | null = null;
+  if (tier === 'confidential') {
+    if (!input.enclaveSignature) throw new CryptoError('a confidential result needs the enclave signature');
+    if (!enclaveKey) throw new CryptoError('the worker has no registered enclave key');
+    enclaveVerified = verifyEnclaveSignature({ job: input.job, outputHash: verified.outputHash, signature: input.enclaveSignature, enclaveKey });
+    if (!enclaveVerified) throw new CryptoError('the enclave signature does not verify against the worker\'s enclave key');
+  }
+  return { job: input.job, text: verified.text, output: verified.output, outputHash: verified.outputHash, verified: true, enclaveVerified };
+}
