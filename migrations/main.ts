@@ -1,59 +1,73 @@
 /**
- * `npm start` (after the build): the main job on the embedded runtime.
+ * `npm start` (after the build): the main job.
  *
- * Deploys every program built in target/deploy into solana-bankrun through the upgradeable
- * loader's account layout, creates real SPL mints for USDC and $PEER, initializes the market
- * with the default economics as the upgrade authority, exercises update_config, and prints what
- * it did. (The local JSON-RPC network replaces the embedded runtime in a later milestone.)
+ * 1. starts the local network (JSON-RPC on 127.0.0.1:8899, WebSocket on :8900, backed in-process
+ *    by litesvm; ledger in `.ledger/`, reset each start);
+ * 2. deploys every program through the BPF upgradeable loader and bootstraps the market and
+ *    staking (migrations/deploy.ts — the same code that deploys to devnet);
+ * 3. runs the scripted session over RPC (migrations/session.ts) and prints its timeline and
+ *    final balances;
+ * 4. stays up so you can try the `peer` CLI against it, until Ctrl-C.
+ *
+ * Flags: `--exit` stops after the session; `--port N` serves RPC on N (WebSocket on N+1).
  */
-import { BorshCoder, EventParser } from '@coral-xyz/anchor';
-import { findProgramDataAddress } from '../sdk/src/pda';
-import { startEmbedded } from '../tools/embedded/env';
-import { initializeMarket } from '../tools/embedded/market';
-import { expectOk, send, unitsOf } from '../tools/embedded/tx';
-import { localnetPrograms, programBinary } from '../tools/workspace';
-import { defaultParams } from './params';
+import { Keypair } from '@solana/web3.js';
+import { join } from 'node:path';
+import { startLocalnet } from '../localnet';
+import { REPO_ROOT } from '../tools/workspace';
+import { deployAll } from './deploy';
+import { writeKeypair } from './deploy/cluster';
+import { runSession } from './session';
 
-const pct = (bps: number) => `${(bps / 100).toFixed(bps % 100 ? 2 : 0)}%`;
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 async function main(): Promise<void> {
-  const line = (s = '') => console.log(s);
-  line('Peer Cycles — main job on the embedded Solana runtime (solana-bankrun)');
-  line();
-  const env = await startEmbedded();
-  for (const [name, id] of Object.entries(localnetPrograms())) {
-    line(`deployed ${name.padEnd(12)} ${id.toBase58()}  (${programBinary(name).length} bytes, ProgramData ${findProgramDataAddress(id)[0].toBase58()})`);
+  const port = Number(flag('--port') ?? 8899);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_534) throw new Error(`--port must be a port number, not ${flag('--port')}`);
+  const ledgerDir = join(REPO_ROOT, '.ledger');
+  const out = (line = '') => console.log(line);
+
+  out('Peer Cycles — local network, deployment and a scripted session over JSON-RPC');
+  const net = await startLocalnet({ rpcPort: port, ledgerDir, reset: true });
+  out(`local network: ${net.rpcUrl} (WebSocket ${net.wsUrl}), ledger ${ledgerDir}`);
+  const stop = async (code: number) => {
+    await net.close();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    const admin = Keypair.generate();
+    const adminPath = join(ledgerDir, 'admin.json');
+    writeKeypair(adminPath, admin);
+    const deployed = await deployAll({ url: net.rpcUrl, payer: admin, walletsDir: join(ledgerDir, 'wallets'), log: (l) => out(`  ${l}`) });
+    for (const p of deployed.programs) out(`deployed ${p.name} ${p.programId.toBase58()}`);
+    if (!deployed.bootstrap) throw new Error('the bootstrap did not run');
+    out(`USDC mint ${deployed.bootstrap.usdcMint.toBase58()} · $PEER mint ${deployed.bootstrap.peerMint.toBase58()} · admin ${admin.publicKey.toBase58()} (${adminPath})`);
+    out();
+
+    const summary = await runSession({
+      url: net.rpcUrl,
+      admin,
+      usdcMint: deployed.bootstrap.usdcMint,
+      peerMint: deployed.bootstrap.peerMint,
+      warp: async (seconds) => net.bank.warp(seconds),
+      log: (line) => out(`• ${line}`),
+    });
+    out();
+    out('final balances');
+    for (const [k, v] of Object.entries(summary.balances)) out(`  ${k.padEnd(32)} ${v}`);
+    out();
+    if (process.argv.includes('--exit')) return stop(0);
+    out(`The network stays up: try \`npx peer -u ${net.rpcUrl} -k ${adminPath} admin config show\`. Ctrl-C stops it.`);
+  } catch (err) {
+    console.error(`main job failed: ${err instanceof Error ? err.message : String(err)}`);
+    await stop(1);
   }
-  line(`upgrade authority / admin   ${env.admin.publicKey.toBase58()}`);
-  line(`USDC mint (6 decimals)      ${env.usdcMint.toBase58()}`);
-  line(`$PEER mint (9 decimals)     ${env.peerMint.toBase58()}`);
-  line();
-
-  const params = defaultParams();
-  const { accounts, result } = await initializeMarket(env, params);
-  line(`initialize_config           ok, ${unitsOf(result, env.marketId)} CU`);
-  const parser = new EventParser(env.marketId, new BorshCoder(env.market.idl));
-  for (const ev of parser.parseLogs(result.logs)) line(`  event ${ev.name}`);
-
-  const config = await env.market.account.config.fetch(accounts.config);
-  line(`config                      ${accounts.config.toBase58()}`);
-  line(`USDC vault (PDA)            ${accounts.usdcVault.toBase58()}`);
-  line(`fee split                   worker ${pct(config.params.workerFeeBps)}, margin ${pct(10_000 - config.params.workerFeeBps)}` +
-    ` → stakers ${pct(config.params.stakerShareBps)} / treasury ${pct(10_000 - config.params.stakerShareBps)}`);
-  line(`minimum bonds ($PEER)       open ${config.params.minBond[0].toString()} · verified ${config.params.minBond[1].toString()} · confidential ${config.params.minBond[2].toString()} (base units)`);
-  line(`windows                     job timeout ${config.params.jobTimeoutSecs}s · challenge ${config.params.challengeWindowSecs}s · unbond cooldown ${config.params.unbondCooldownSecs}s`);
-
-  const update = await env.market.methods
-    .updateConfig({ ...params, paused: true })
-    .accountsStrict({ admin: env.admin.publicKey, config: accounts.config })
-    .instruction();
-  const updated = expectOk(await send(env.context, [update], [env.admin]));
-  const after = await env.market.account.config.fetch(accounts.config);
-  line();
-  line(`update_config (pause)       ok, ${unitsOf(updated, env.marketId)} CU → paused = ${after.params.paused}`);
-  for (const ev of parser.parseLogs(updated.logs)) line(`  event ${ev.name}`);
-  line();
-  line('done: the market is deployed and configured. Run `npm test` for the full suite, `npm run bench` for numbers.');
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,17 @@
+/** Every JSON-RPC method the HTTP server answers, by name. */
+import type { Handler } from '../context';
+import { accountMethods } from './accounts';
+import { clusterMethods } from './cluster';
+import { tokenMethods } from './tokens';
+import { transactionMethods } from './transactions';
+
+export const RPC_METHODS: Readonly<Record<string, Handler>> = Object.freeze({
+  ...clusterMethods,
+  ...accountMethods,
+  ...tokenMethods,
+  ...transactionMethods,
+});
+
+export function isRpcMethod(name: string): boolean {
+  return Object.hasOwn(RPC_METHODS, name);
+}
