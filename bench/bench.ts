@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: program sizes and compute units per instruction, measured in the real
- * runtime (solana-bankrun). Prints a table and writes `.bench/results.json`.
- * Numbers are reported, never asserted: correctness lives in `npm test`.
+ * `npm run bench`: program sizes and build times, compute units of every instruction (real
+ * runtime: solana-bankrun 0.4.0), each job lifecycle per tier, the SDK's RPC calls and
+ * transactions per flow, and the local network's throughput and latency. Prints tables and
+ * writes `.bench/results.json`. Numbers are reported, never asserted: correctness is `npm test`.
  */
-import { Keypair } from '@solana/web3.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultParams } from '../migrations/params';
@@ -12,39 +12,50 @@ import { startEmbedded } from '../tools/embedded/env';
 import { initializeMarket } from '../tools/embedded/market';
 import { send, unitsOf } from '../tools/embedded/tx';
 import { REPO_ROOT } from '../tools/workspace';
+import { measureLocalnet } from './localnet';
+import { measureMarket, type CuRow } from './market';
+import { measureSdk } from './sdk';
+import { measureStaking } from './staking';
+import { measureVerification } from './verification';
 
-interface Row {
-  program: string;
-  instruction: string;
-  case: string;
-  computeUnits: number;
-}
-
-async function measureMarket(rows: Row[]): Promise<void> {
+/** initialize_config and update_config (the rest of the market is in market.ts). */
+async function measureConfig(rows: CuRow[]): Promise<void> {
   const env = await startEmbedded();
   const { accounts, result } = await initializeMarket(env);
-  rows.push({ program: 'peer_market', instruction: 'initialize_config', case: 'ok (creates config + USDC vault)', computeUnits: unitsOf(result, env.marketId) });
+  const row = (instruction: string, c: string, units: number) => rows.push({ program: 'peer_market', instruction, case: c, computeUnits: units });
+  row('initialize_config', 'ok (config + USDC vault + fee ledger)', unitsOf(result, env.marketId));
+  const update = await env.market.methods
+    .updateConfig({ ...defaultParams(), voteQuorum: 4 })
+    .accountsStrict({ admin: env.admin.publicKey, config: accounts.config })
+    .instruction();
+  row('update_config', 'ok', unitsOf(await send(env.context, [update], [env.admin]), env.marketId));
+}
 
-  const update = (admin = env.admin) =>
-    env.market.methods.updateConfig({ ...defaultParams(), voteQuorum: 4 }).accountsStrict({ admin: admin.publicKey, config: accounts.config }).instruction();
-  const ok = await send(env.context, [await update()], [env.admin]);
-  rows.push({ program: 'peer_market', instruction: 'update_config', case: 'ok', computeUnits: unitsOf(ok, env.marketId) });
-
-  const stranger = Keypair.generate();
-  const rejected = await send(env.context, [await update(stranger)], [stranger]);
-  rows.push({ program: 'peer_market', instruction: 'update_config', case: 'rejected: not the admin', computeUnits: unitsOf(rejected, env.marketId) });
+function section(title: string): void {
+  console.log(`\n${title}`);
 }
 
 async function main(): Promise<void> {
   const build = await buildAll(() => {});
   const sizes = build.programs.map((p) => ({ program: p.name, bytes: p.soBytes, buildMs: p.ms }));
-  const rows: Row[] = [];
-  await measureMarket(rows);
+  const rows: CuRow[] = [];
+  await measureConfig(rows);
+  const lifecycles = await measureMarket(rows);
+  await measureVerification(rows);
+  await measureStaking(rows);
+  const sdk = await measureSdk();
+  const localnet = await measureLocalnet();
 
-  console.log(`\nBuild: toolchain check + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
+  section(`Build: toolchain + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
   console.table(sizes);
-  console.log('Compute units per instruction (solana-bankrun 0.4.0)');
+  section('Compute units per instruction (solana-bankrun 0.4.0; the Token program\'s own units included where an instruction calls it)');
   console.table(rows);
+  section('Job lifecycle per tier: post → assign → submit → finalize');
+  console.table(lifecycles.map((l) => ({ ...l, rentLamports: Number(l.rentLamports) })));
+  section('SDK: RPC calls and transactions per flow');
+  console.table(sdk.map(({ calls: _calls, ...r }) => r));
+  section('Local network (JSON-RPC over loopback, litesvm)');
+  console.table(localnet);
 
   const outDir = join(REPO_ROOT, '.bench');
   mkdirSync(outDir, { recursive: true });
@@ -54,9 +65,12 @@ async function main(): Promise<void> {
     build: { toolchainMs: build.toolchainMs, runtimeMs: build.runtimeMs },
     programSizes: sizes,
     computeUnits: rows,
+    jobLifecycles: lifecycles,
+    sdkFlows: sdk,
+    localnet,
   };
-  writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(`wrote ${join('.bench', 'results.json')}`);
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  console.log(`\nwrote ${join('.bench', 'results.json')}`);
 }
 
 main().catch((err: unknown) => {
