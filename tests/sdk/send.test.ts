@@ -151,7 +151,8 @@ describe('sdk: sending transactions', () => {
     await sdk.buyCredits(ctx, { credits: 1n });
     assert.deepEqual(counted.counts, { getAccount: 1, simulate: 1, sendAndConfirm: 1 });
     counted.reset();
-    await sdk.buyCredits(ctx, { credits: 1n });
+    // Another amount: the same purchase again under the same blockhash would be the same transaction.
+    await sdk.buyCredits(ctx, { credits: 2n });
     assert.deepEqual(counted.counts, { simulate: 1, sendAndConfirm: 1 }, 'the market addresses are cached');
     assert.equal(counted.transactions, 1);
   });
