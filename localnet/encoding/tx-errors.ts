@@ -13,7 +13,7 @@ import {
 } from 'litesvm/dist/internal';
 
 /** TransactionErrorFieldless, in litesvm's numbering. */
-const TX_FIELDLESS = [
+export const TX_FIELDLESS = [
   'AccountInUse', 'AccountLoadedTwice', 'AccountNotFound', 'ProgramAccountNotFound', 'InsufficientFundsForFee',
   'InvalidAccountForFee', 'AlreadyProcessed', 'BlockhashNotFound', 'CallChainTooDeep', 'MissingSignatureForFee',
   'InvalidAccountIndex', 'SignatureFailure', 'InvalidProgramForExecution', 'SanitizeFailure', 'ClusterMaintenance',
@@ -26,7 +26,7 @@ const TX_FIELDLESS = [
 ] as const;
 
 /** InstructionErrorFieldless, in litesvm's numbering. */
-const IX_FIELDLESS = [
+export const IX_FIELDLESS = [
   'GenericError', 'InvalidArgument', 'InvalidInstructionData', 'InvalidAccountData', 'AccountDataTooSmall',
   'InsufficientFunds', 'IncorrectProgramId', 'MissingRequiredSignature', 'AccountAlreadyInitialized',
   'UninitializedAccount', 'UnbalancedInstruction', 'ModifiedProgramId', 'ExternalAccountLamportSpend',

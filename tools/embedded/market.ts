@@ -26,6 +26,7 @@ import {
 import { createHash } from 'node:crypto';
 import { bytesConstant } from '../../sdk/src/constants';
 import peerMarketIdl from '../../sdk/src/idl/peer_market.json';
+import * as pda from '../../sdk/src/pda';
 import { findConfigPda, findProgramDataAddress, findUsdcVaultPda } from '../../sdk/src/pda';
 import { defaultParams, type ConfigParams } from '../../migrations/params';
 import { unixNow, warpSeconds } from './clock';
@@ -58,16 +59,16 @@ export const PEER = 1_000_000_000n;
 export const USDC = 1_000_000n;
 
 export function findFeeLedgerPda(programId: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([SEEDS.feeLedger], programId);
+  return pda.findFeeLedgerPda(programId);
 }
 export function findWorkerPda(programId: PublicKey, authority: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([SEEDS.worker, authority.toBuffer()], programId);
+  return pda.findWorkerPda(authority, programId);
 }
 export function findBondVaultPda(programId: PublicKey, worker: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([SEEDS.bondVault, worker.toBuffer()], programId);
+  return pda.findBondVaultPda(worker, programId);
 }
 export function findCreditAccountPda(programId: PublicKey, owner: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([SEEDS.credits, owner.toBuffer()], programId);
+  return pda.findCreditAccountPda(owner, programId);
 }
 export function u64Le(value: bigint | number): Buffer {
   const b = Buffer.alloc(8);
@@ -80,7 +81,7 @@ export function i64Le(value: bigint | number): Buffer {
   return b;
 }
 export function findJobPda(programId: PublicKey, client: PublicKey, nonce: bigint | number): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([SEEDS.job, client.toBuffer(), u64Le(nonce)], programId);
+  return pda.findJobPda(client, nonce, programId);
 }
 /** The job address for an explicit (possibly non-canonical) bump, or null when it is on the curve. */
 export function jobAddressWithBump(programId: PublicKey, client: PublicKey, nonce: bigint | number, bump: number): PublicKey | null {
@@ -103,7 +104,7 @@ export function nonCanonicalJobNonce(programId: PublicKey, client: PublicKey, fr
   }
 }
 export function findMatcherPda(programId: PublicKey, matcher: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([SEEDS.matcher, matcher.toBuffer()], programId);
+  return pda.findMatcherPda(matcher, programId);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import {
 } from '@solana/web3.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { bytesConstant } from '../../sdk/src/constants';
+import * as pda from '../../sdk/src/pda';
 import peerMarketIdl from '../../sdk/src/idl/peer_market.json';
 import type { ConfigParams } from '../../migrations/params';
 import type { EmbeddedEnv } from './env';
@@ -52,18 +53,11 @@ export const VERIFICATION_SEEDS = {
   vote: seed('SEED_VOTE'),
 } as const;
 
-export function findValidatorPda(programId: PublicKey, authority: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([VERIFICATION_SEEDS.validator, authority.toBuffer()], programId);
-}
-export function findValidatorVaultPda(programId: PublicKey, validator: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([VERIFICATION_SEEDS.validatorVault, validator.toBuffer()], programId);
-}
-export function findChallengePda(programId: PublicKey, job: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([VERIFICATION_SEEDS.challenge, job.toBuffer()], programId);
-}
-export function findVotePda(programId: PublicKey, challenge: PublicKey, validator: PublicKey): [PublicKey, number] {
-  return PublicKey.findProgramAddressSync([VERIFICATION_SEEDS.vote, challenge.toBuffer(), validator.toBuffer()], programId);
-}
+// The SDK's PDA helpers, in the fixtures' (programId first) argument order.
+export const findValidatorPda = (programId: PublicKey, authority: PublicKey) => pda.findValidatorPda(authority, programId);
+export const findValidatorVaultPda = (programId: PublicKey, validator: PublicKey) => pda.findValidatorVaultPda(validator, programId);
+export const findChallengePda = (programId: PublicKey, job: PublicKey) => pda.findChallengePda(job, programId);
+export const findVotePda = (programId: PublicKey, challenge: PublicKey, validator: PublicKey) => pda.findVotePda(challenge, validator, programId);
 
 /** The instruction `tx.ts`'s `send` puts in front of every transaction (a compute-budget limit). */
 export const TX_PREFIX_INSTRUCTIONS = 1;
