@@ -11,6 +11,7 @@ import { appendFileSync, existsSync, readdirSync, statSync, writeFileSync } from
 import { join } from 'node:path';
 import { startLocalnet, type AccountState, type Localnet } from '../../localnet';
 import { builtPrograms, deployAll } from '../../migrations/deploy';
+import { confirmSignature } from '../../migrations/deploy/send';
 import { defaultParams } from '../../migrations/params';
 import { programIdl } from '../../tools/workspace';
 import { connect, fundedWallet, killChildren, rpc, type RpcReply, spawnLocalnet, startTestLocalnet, stop, tempDir, transferTx, waitForSlotAfter } from './helpers';
@@ -157,7 +158,8 @@ describe('localnet: kill -9 between transactions (child process)', () => {
     const c = new Connection(child.rpcUrl, 'confirmed');
     const net = { rpcUrl: child.rpcUrl };
     const funder = Keypair.generate();
-    await c.confirmTransaction({ signature: await c.requestAirdrop(funder.publicKey, 100 * LAMPORTS_PER_SOL), ...(await c.getLatestBlockhash()) });
+    // Confirmed by polling: a web3.js WebSocket to a process we kill would reconnect forever.
+    await confirmSignature(c, await c.requestAirdrop(funder.publicKey, 100 * LAMPORTS_PER_SOL));
     const recipients = Array.from({ length: 25 }, () => Keypair.generate().publicKey);
     const signatures: string[] = [];
     for (const [i, to] of recipients.entries()) {
@@ -192,7 +194,7 @@ describe('localnet: kill -9 between transactions (child process)', () => {
       assert.ok(statSync(join(dir.path, journal)).size >= size);
       // Still writable after the recovery.
       const extra = Keypair.generate().publicKey;
-      await c2.confirmTransaction({ signature: await c2.requestAirdrop(extra, LAMPORTS_PER_SOL), ...(await c2.getLatestBlockhash()) });
+      await confirmSignature(c2, await c2.requestAirdrop(extra, LAMPORTS_PER_SOL));
       expected.set(extra.toBase58(), LAMPORTS_PER_SOL);
       expected.set(funder.publicKey.toBase58(), await c2.getBalance(funder.publicKey));
     } finally {
