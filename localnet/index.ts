@@ -136,7 +136,7 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
     const bank = new Bank({ genesis, ledger, historyCapacity, log });
     if (recovered && recovered.slot !== null) {
       // Slots after the last mark were not written: skip past them so slots never repeat.
-      bank.resumeAt(recovered.slot + SLOT_MARK_INTERVAL + 1);
+      bank.resumeAt(recovered.slot + SLOT_MARK_INTERVAL + 1, recovered.unixTimestamp);
       bank.restoreAccounts(recovered.accounts);
       for (const r of recovered.history) bank.restoreRecord(r);
       bank.history.transactionCount = recovered.transactionCount;

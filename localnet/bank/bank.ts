@@ -6,7 +6,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { Clock, EpochSchedule, FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from 'litesvm';
-import { getTransactionDecoder, type Address, type Transaction as KitTransaction } from '@solana/kit';
 import { ComputeBudgetProgram, Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { decodeBase58, encodeBase58 } from '../encoding/base58';
 import { describeTxError, namedTxError, type DescribedError } from '../encoding/tx-errors';
@@ -15,6 +14,7 @@ import { isWritableIndex, parseTransaction, WireFormatError, type ParsedMessage,
 import { BlockhashQueue, MAX_PROCESSING_AGE } from './blockhashes';
 import { computeUnitPrice, feeForMessage, PrioritizationFees } from './fees';
 import { TxHistory, type InnerInstructionJson, type TokenBalance, type TxRecord } from './history';
+import { Runtime } from './runtime';
 import { TxRejected, type AccountChange, type AccountState, type LandedTransaction, type LedgerSink, type SimulationResult } from './types';
 
 export const SYSTEM_PROGRAM = '11111111111111111111111111111111';
@@ -48,12 +48,6 @@ export interface BankEvents {
   transaction: [record: TxRecord, changes: AccountChange[]];
 }
 
-const decoder = getTransactionDecoder();
-
-function toState(acc: ReturnType<LiteSVM['getAccount']>): AccountState | null {
-  if (!acc.exists) return null;
-  return { lamports: acc.lamports, owner: acc.programAddress, executable: acc.executable, data: acc.data };
-}
 
 function sameState(a: AccountState | null, b: AccountState | null): boolean {
   if (a === null || b === null) return a === b;
@@ -62,7 +56,6 @@ function sameState(a: AccountState | null, b: AccountState | null): boolean {
 
 interface Resolved {
   parsed: ParsedTransaction;
-  kitTx: KitTransaction;
   signature: string;
   keys: string[];
   writable: boolean[];
@@ -74,6 +67,7 @@ export const SLOT_MARK_INTERVAL = 32;
 
 export class Bank extends EventEmitter<BankEvents> {
   readonly svm: LiteSVM;
+  private readonly runtime: Runtime;
   readonly genesis: Genesis;
   readonly history: TxHistory;
   readonly faucet: Keypair;
@@ -101,6 +95,7 @@ export class Bank extends EventEmitter<BankEvents> {
     // Our own blockhash queue replaces litesvm's (which accepts only the latest blockhash), and
     // our own duplicate detection replaces its history, so both are off in the runtime.
     this.svm = new LiteSVM().withBlockhashCheck(false).withTransactionHistory(0n).withSigverify(true);
+    this.runtime = new Runtime(this.svm);
     this.svm.setEpochSchedule(new EpochSchedule(BigInt(SLOTS_PER_EPOCH), BigInt(SLOTS_PER_EPOCH), false, 0n, 0n));
     this.setSlot(0);
   }
@@ -145,7 +140,13 @@ export class Bank extends EventEmitter<BankEvents> {
   }
 
   /** Used by recovery: continue from a slot after the last one the ledger saw. */
-  resumeAt(slot: number): void {
+  resumeAt(slot: number, unixTimestamp: number | null = null): void {
+    // The clock continues from the ledger's last time: if that was ahead of wall time (a warp),
+    // it stays ahead by as much.
+    if (unixTimestamp !== null) {
+      this.clockOffsetSecs = Math.max(0, unixTimestamp - Math.floor(Date.now() / 1000));
+      this.lastUnixTimestamp = Math.max(this.lastUnixTimestamp, unixTimestamp);
+    }
     this.setSlot(slot);
   }
 
@@ -169,14 +170,11 @@ export class Bank extends EventEmitter<BankEvents> {
   // ---- accounts ------------------------------------------------------------------------------
 
   getAccount(address: string): AccountState | null {
-    return toState(this.svm.getAccount(address as Address));
+    return this.runtime.getAccount(address);
   }
 
   getProgramAccounts(program: string): { address: string; account: AccountState }[] {
-    return this.svm.getProgramAccounts(program as Address).map((a) => ({
-      address: a.address,
-      account: { lamports: a.lamports, owner: a.programAddress, executable: a.executable, data: a.data as Uint8Array },
-    }));
+    return this.runtime.getProgramAccounts(program);
   }
 
   minimumBalanceForRentExemption(size: number): bigint {
@@ -207,24 +205,15 @@ export class Bank extends EventEmitter<BankEvents> {
   }
 
   private writeAccount(address: string, state: AccountState | null): void {
-    this.svm.setAccount({
-      address: address as Address,
-      lamports: (state?.lamports ?? 0n) as never,
-      programAddress: (state?.owner ?? SYSTEM_PROGRAM) as Address,
-      executable: state?.executable ?? false,
-      data: state?.data ?? new Uint8Array(0),
-      space: BigInt(state?.data.length ?? 0),
-    });
+    this.runtime.setAccount(address, state);
   }
 
   // ---- transactions --------------------------------------------------------------------------
 
   private resolve(raw: Uint8Array): Resolved {
     let parsed: ParsedTransaction;
-    let kitTx: KitTransaction;
     try {
       parsed = parseTransaction(raw);
-      kitTx = decoder.decode(raw);
     } catch (err) {
       const why = err instanceof WireFormatError ? err.message : 'invalid transaction encoding';
       if (err instanceof WireFormatError && /unsupported transaction version/.test(err.message)) {
@@ -235,7 +224,7 @@ export class Bank extends EventEmitter<BankEvents> {
     const loaded = this.loadAddresses(parsed.message);
     const keys = [...parsed.message.staticKeys, ...loaded.writable, ...loaded.readonly];
     const writable = keys.map((_, i) => isWritableIndex(parsed.message, i, loaded.writable.length));
-    return { parsed, kitTx, signature: encodeBase58(parsed.signatures[0]), keys, writable, loaded };
+    return { parsed, signature: encodeBase58(parsed.signatures[0]), keys, writable, loaded };
   }
 
   /** Resolves v0 address table lookups (the runtime re-checks them; this is for metadata). */
@@ -270,7 +259,7 @@ export class Bank extends EventEmitter<BankEvents> {
     const programs = this.programIds(r);
     return r.keys.map((key, i) => {
       if (!r.writable[i] && programs.has(key)) {
-        const lamports = this.svm.getBalance(key as Address);
+        const lamports = this.runtime.getBalance(key);
         return lamports === null ? null : { lamports, owner: '', executable: true, data: new Uint8Array(0) };
       }
       return this.getAccount(key);
@@ -317,11 +306,11 @@ export class Bank extends EventEmitter<BankEvents> {
 
   private runWithSigverify<T>(sigverify: boolean, run: () => T): T {
     if (sigverify) return run();
-    this.svm.withSigverify(false);
+    this.runtime.setSigverify(false);
     try {
       return run();
     } finally {
-      this.svm.withSigverify(true);
+      this.runtime.setSigverify(true);
     }
   }
 
@@ -346,7 +335,7 @@ export class Bank extends EventEmitter<BankEvents> {
     const before = this.readKeys(r);
     let result: TransactionMetadata | FailedTransactionMetadata;
     try {
-      result = this.svm.sendTransaction(r.kitTx);
+      result = this.runtime.send(raw, m.version);
     } catch (err) {
       throw new TxRejected('signature', `Transaction signature verification failure (${err instanceof Error ? err.message : String(err)})`);
     }
@@ -451,7 +440,7 @@ export class Bank extends EventEmitter<BankEvents> {
     }
     let result;
     try {
-      result = this.runWithSigverify(opts.sigVerify, () => this.svm.simulateTransaction(r.kitTx));
+      result = this.runWithSigverify(opts.sigVerify, () => this.runtime.simulate(raw, m.version));
     } catch (err) {
       throw new TxRejected('signature', `Transaction signature verification failure (${err instanceof Error ? err.message : String(err)})`);
     }
@@ -470,12 +459,8 @@ export class Bank extends EventEmitter<BankEvents> {
     const meta = result.meta();
     let accounts: (AccountState | null)[] | null = null;
     if (opts.accounts) {
-      const post = new Map(result.postAccounts().map((a) => [a.address as string, a]));
-      accounts = opts.accounts.map((address) => {
-        const p = post.get(address);
-        if (!p) return this.getAccount(address);
-        return p.lamports === 0n ? null : { lamports: p.lamports, owner: p.programAddress, executable: p.executable, data: p.data as Uint8Array };
-      });
+      const post = this.runtime.simulatedAccounts(result);
+      accounts = opts.accounts.map((address) => (post.has(address) ? (post.get(address) ?? null) : this.getAccount(address)));
     }
     return {
       ...base,

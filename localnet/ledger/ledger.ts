@@ -41,6 +41,8 @@ export interface Recovered {
   /** Highest slot the ledger saw (null for a new ledger). */
   slot: number | null;
   transactionCount: number;
+  /** Latest clock time the ledger saw (unix seconds; null for a new ledger). */
+  unixTimestamp: number | null;
   /** Records replayed from journals (for logs). */
   replayed: number;
 }
@@ -184,6 +186,7 @@ export class Ledger implements LedgerSink {
     let history: TxRecord[] = [];
     let slot: number | null = null;
     let transactionCount = 0;
+    let unixTimestamp: number | null = null;
     let base = 0;
     for (const n of numbered(dir, 'snapshot').reverse()) {
       const { payloads } = readFrames(readFileSync(join(dir, snapshotName(n))));
@@ -196,6 +199,7 @@ export class Ledger implements LedgerSink {
       history = snap.history;
       slot = snap.meta.slot;
       transactionCount = snap.meta.transactionCount;
+      unixTimestamp = snap.meta.unixTimestamp;
       base = n;
       break;
     }
@@ -219,6 +223,7 @@ export class Ledger implements LedgerSink {
           history.push(rec.record);
           transactionCount++;
           slot = Math.max(slot ?? 0, rec.record.slot);
+          unixTimestamp = Math.max(unixTimestamp ?? 0, rec.record.blockTime);
         }
         replayed++;
       }
@@ -232,7 +237,7 @@ export class Ledger implements LedgerSink {
     this.journal = await Journal.open(join(dir, journalName(this.segment)), journals.length > 0 ? validLength : 0);
     fsyncDir(dir);
     for (const address of accounts.keys()) this.known.add(address);
-    return { accounts, history, slot, transactionCount, replayed };
+    return { accounts, history, slot, transactionCount, unixTimestamp, replayed };
   }
 
   /** Gives the ledger read access to the running state, for compaction. */

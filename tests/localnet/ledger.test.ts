@@ -125,6 +125,26 @@ describe('localnet: ledger persistence', () => {
     assertSameAccounts(state, net);
   });
 
+  it('keeps the clock where it was (a warp included): on-chain time never goes back after a restart', async () => {
+    const own = tempDir('peer-ledger-clock');
+    let clock: Localnet | undefined = await startTestLocalnet({ ledgerDir: own.path });
+    try {
+      const day = 86_400;
+      const before = clock.bank.unixTimestamp;
+      clock.bank.warp(day);
+      const payer = await fundedWallet(clock, 1);
+      const warped = clock.bank.history.get(clock.bank.history.all().at(-1)!.signature)!.blockTime;
+      assert.ok(warped >= before + day, `${warped} vs ${before}`);
+      assert.ok(payer);
+      await stop(clock);
+      clock = await startTestLocalnet({ ledgerDir: own.path });
+      assert.ok(clock.bank.unixTimestamp >= warped, `${clock.bank.unixTimestamp} went back from ${warped}`);
+    } finally {
+      await stop(clock);
+      own.remove();
+    }
+  });
+
   it('refuses a second process on the same ledger, and a directory that is not a ledger', async () => {
     await assert.rejects(() => startLocalnet({ rpcPort: 0, ledgerDir: dir.path }), /is in use by process/);
     const foreign = tempDir('not-a-ledger');

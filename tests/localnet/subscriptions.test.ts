@@ -4,6 +4,7 @@
  */
 import { Keypair, LAMPORTS_PER_SOL, SystemProgram, Transaction, sendAndConfirmTransaction, type Connection, type PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
+import WebSocket from 'ws';
 import type { Localnet } from '../../localnet';
 import { encodeBase58 } from '../../localnet/encoding/base58';
 import { connect, fundedWallet, rpc, startTestLocalnet, stop, transferTx, until, waitFor, WsClient } from './helpers';
@@ -174,5 +175,14 @@ describe('localnet: subscriptions', () => {
     const sub = (await ws.request<number>('slotSubscribe', [])).result!;
     assert.equal(typeof sub, 'number');
     await ws.request('slotUnsubscribe', [sub]);
+  });
+
+  it('closes a connection that sends an oversized message (1009), and serves others', async () => {
+    const big = new WebSocket(net.wsUrl);
+    await waitFor<void>('the socket to open', (done) => void big.once('open', () => done()));
+    const closed = waitFor<number>('the oversized connection to close', (done) => void big.once('close', (code) => done(code)));
+    big.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'slotSubscribe', params: ['x'.repeat(2 * 1024 * 1024)] }));
+    assert.equal(await closed, 1009);
+    assert.equal(typeof (await ws.request<number>('rootSubscribe', [])).result, 'number');
   });
 });
