@@ -24,8 +24,8 @@ import {
   TransactionInstruction,
 } from '@solana/web3.js';
 import { createHash } from 'node:crypto';
-import { bytesConstant } from '../../sdk/src/constants';
-import peerMarketIdl from '../../sdk/src/idl/peer_market.json';
+import { MARKET } from '../../sdk/src/constants';
+import { attestationMessage } from '../../sdk/src/flows/worker';
 import * as pda from '../../sdk/src/pda';
 import { findConfigPda, findProgramDataAddress, findUsdcVaultPda } from '../../sdk/src/pda';
 import { defaultParams, type ConfigParams } from '../../migrations/params';
@@ -35,20 +35,7 @@ import { createTokenAccount, mintTo } from './tokens';
 import { expectOk, send, type TxResult } from './tx';
 
 // ---------------------------------------------------------------------------------------------
-// Seeds, constants and PDAs (read from the IDL, so they never drift from the program)
-
-const seed = (name: string): Buffer => bytesConstant(peerMarketIdl, name);
-
-export const SEEDS = {
-  config: seed('SEED_CONFIG'),
-  usdcVault: seed('SEED_USDC_VAULT'),
-  feeLedger: seed('SEED_FEE_LEDGER'),
-  worker: seed('SEED_WORKER'),
-  bondVault: seed('SEED_BOND_VAULT'),
-  credits: seed('SEED_CREDITS'),
-  job: seed('SEED_JOB'),
-  matcher: seed('SEED_MATCHER'),
-} as const;
+// Constants and PDAs (seeds come from the SDK, which reads them from the IDL)
 
 /** 1 credit = 10,000 USDC base units. */
 export const CREDIT_BASE_UNITS = 10_000n;
@@ -70,23 +57,13 @@ export function findBondVaultPda(programId: PublicKey, worker: PublicKey): [Publ
 export function findCreditAccountPda(programId: PublicKey, owner: PublicKey): [PublicKey, number] {
   return pda.findCreditAccountPda(owner, programId);
 }
-export function u64Le(value: bigint | number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(value));
-  return b;
-}
-export function i64Le(value: bigint | number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigInt64LE(BigInt(value));
-  return b;
-}
 export function findJobPda(programId: PublicKey, client: PublicKey, nonce: bigint | number): [PublicKey, number] {
   return pda.findJobPda(client, nonce, programId);
 }
 /** The job address for an explicit (possibly non-canonical) bump, or null when it is on the curve. */
 export function jobAddressWithBump(programId: PublicKey, client: PublicKey, nonce: bigint | number, bump: number): PublicKey | null {
   try {
-    return PublicKey.createProgramAddressSync([SEEDS.job, client.toBuffer(), u64Le(nonce), Buffer.from([bump])], programId);
+    return PublicKey.createProgramAddressSync([MARKET.SEED_JOB, client.toBuffer(), pda.nonceSeed(nonce), Buffer.from([bump])], programId);
   } catch {
     return null;
   }
@@ -820,7 +797,7 @@ export class Market {
     const expiresAt = opts.expiresAt ?? (await this.now()) + 10n * 365n * 86_400n;
     const signer = opts.signer ?? this.attestationAuthority;
     if (!signer) throw new Error('the confidential tier is disabled: no attestation authority');
-    const message = Buffer.concat([worker.toBuffer(), enclave.publicKey.toBuffer(), Buffer.from(measurement), i64Le(expiresAt)]);
+    const message = attestationMessage(worker, enclave.publicKey.toBytes(), Uint8Array.from(measurement), expiresAt);
     const call = await this.build(
       this.program.methods.registerEnclave([...enclave.publicKey.toBuffer()], measurement, new BN(expiresAt.toString())).accountsStrict({
         authority: authority.publicKey,

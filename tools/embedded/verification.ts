@@ -23,9 +23,8 @@ import {
   TransactionInstruction,
 } from '@solana/web3.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { bytesConstant } from '../../sdk/src/constants';
+import { attestationMessage as sdkAttestationMessage } from '../../sdk/src/flows/worker';
 import * as pda from '../../sdk/src/pda';
-import peerMarketIdl from '../../sdk/src/idl/peer_market.json';
 import type { ConfigParams } from '../../migrations/params';
 import type { EmbeddedEnv } from './env';
 import {
@@ -44,15 +43,6 @@ import { expectOk, send, type TxResult } from './tx';
 // ---------------------------------------------------------------------------------------------
 // Seeds and PDAs
 
-const seed = (name: string): Buffer => bytesConstant(peerMarketIdl, name);
-
-export const VERIFICATION_SEEDS = {
-  validator: seed('SEED_VALIDATOR'),
-  validatorVault: seed('SEED_VALIDATOR_VAULT'),
-  challenge: seed('SEED_CHALLENGE'),
-  vote: seed('SEED_VOTE'),
-} as const;
-
 // The SDK's PDA helpers, in the fixtures' (programId first) argument order.
 export const findValidatorPda = (programId: PublicKey, authority: PublicKey) => pda.findValidatorPda(authority, programId);
 export const findValidatorVaultPda = (programId: PublicKey, validator: PublicKey) => pda.findValidatorVaultPda(validator, programId);
@@ -70,15 +60,9 @@ export function voteCommitment(outputHash: number[] | Uint8Array, salt: number[]
   return [...createHash('sha256').update(Buffer.from(outputHash)).update(Buffer.from(salt)).digest()];
 }
 
-export function i64Le(value: bigint | number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigInt64LE(BigInt(value));
-  return b;
-}
-
-/** What the attestation authority signs: worker || enclave_key || measurement || expires_at (i64 LE). */
+/** What the attestation authority signs (the SDK's layout, in the fixtures' argument types). */
 export function attestationMessage(worker: PublicKey, enclaveKey: PublicKey, measurement: number[], expiresAt: bigint): Buffer {
-  return Buffer.concat([worker.toBuffer(), enclaveKey.toBuffer(), Buffer.from(measurement), i64Le(expiresAt)]);
+  return Buffer.from(sdkAttestationMessage(worker, enclaveKey.toBytes(), Uint8Array.from(measurement), expiresAt));
 }
 
 /** What the enclave signs for a confidential result: job || output_hash. */
