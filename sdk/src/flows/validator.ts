@@ -4,6 +4,7 @@
  * the wallet and the challenge, so revealing needs nothing stored), resolve, and leave.
  */
 import type { PublicKey, TransactionInstruction } from '@solana/web3.js';
+import type { Account } from '../accounts/fetch';
 import { randomBytes } from 'node:crypto';
 import { challengeAccount, jobAccount, validatorAccount, type Challenge, type Validator } from '../accounts/market';
 import { associatedTokenAddress, createAssociatedTokenAccountIdempotent, decodeClock, decodeTokenAccount, SYSVAR_CLOCK_PUBKEY } from '../accounts/token';
@@ -113,29 +114,35 @@ export async function revealVote(
   return { validator, vote, tx };
 }
 
-/** Anyone: resolves a challenge once decided or past its reveal deadline. Two reads (challenge; job and config), one transaction. */
-export async function resolveChallenge(ctx: PeerContext, input: { challenge: PublicKey }, opts?: SendOptions): Promise<{ challenge: PublicKey; tx: SendResult }> {
-  const programId = ctx.programs.market;
-  const ch = (await challengeAccount.fetch(ctx.transport, input.challenge, { programId })).data;
-  const { info, records } = await readWithMarketInfo(ctx, [ch.job]);
-  if (!records[0]) throw new AccountNotFoundError('job', ch.job);
-  const job = jobAccount.fromRecord(records[0], { programId }).data;
-  const instruction = ix.resolveChallenge(
+/** resolve_challenge for a challenge already read, with its job's client (no RPC); `peerMint` from `marketInfo`. */
+export function resolveChallengeInstruction(challenge: Account<Challenge>, client: PublicKey, peerMint: PublicKey, programId: PublicKey): TransactionInstruction {
+  const ch = challenge.data;
+  return ix.resolveChallenge(
     {
-      challenge: input.challenge,
+      challenge: challenge.address,
       job: ch.job,
       worker: ch.worker,
       workerBondVault: findBondVaultPda(ch.worker, programId)[0],
       challenger: ch.challenger,
       challengerVault: findValidatorVaultPda(ch.challenger, programId)[0],
       challengerAuthority: ch.challengerAuthority,
-      creditAccount: findCreditAccountPda(job.client, programId)[0],
-      client: job.client,
-      peerMint: info.peerMint,
+      creditAccount: findCreditAccountPda(client, programId)[0],
+      client,
+      peerMint,
     },
     {},
     programId,
   );
+}
+
+/** Anyone: resolves a challenge once decided or past its reveal deadline. Two reads (challenge; job and config), one transaction. */
+export async function resolveChallenge(ctx: PeerContext, input: { challenge: PublicKey }, opts?: SendOptions): Promise<{ challenge: PublicKey; tx: SendResult }> {
+  const programId = ctx.programs.market;
+  const challenge = await challengeAccount.fetch(ctx.transport, input.challenge, { programId });
+  const { info, records } = await readWithMarketInfo(ctx, [challenge.data.job]);
+  if (!records[0]) throw new AccountNotFoundError('job', challenge.data.job);
+  const job = jobAccount.fromRecord(records[0], { programId }).data;
+  const instruction = resolveChallengeInstruction(challenge, job.client, info.peerMint, programId);
   return { challenge: input.challenge, tx: await sendInstructions(ctx, [instruction], opts) };
 }
 
