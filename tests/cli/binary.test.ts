@@ -1,5 +1,5 @@
 /**
- * The `peer` executable as a subprocess (sdk/bin/peer.js): help, argument errors, keypair and
+ * The `peer` executable as a subprocess (cli/bin/peer.js): help, argument errors, keypair and
  * config file errors, an unreachable cluster. No chain involved; every failure is one line on
  * stderr with a non-zero exit, never a stack trace.
  */
@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { tempHome } from './helpers';
 
-const BIN = join(__dirname, '..', '..', 'sdk', 'bin', 'peer.js');
+const BIN = join(__dirname, '..', '..', 'cli', 'bin', 'peer.js');
 
 interface Result {
   code: number;

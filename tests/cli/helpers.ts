@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContext } from '../../sdk/src';
-import type { CommandContext } from '../../sdk/src/cli/common';
-import { runCli } from '../../sdk/src/cli/program';
+import type { CommandContext } from '../../cli/common';
+import { runCli } from '../../cli/program';
 import { sdkFixture, type Actor, type SdkFixture } from '../sdk/helpers';
 
 export interface CliRun {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as sdk from '../../sdk/src';
-import { CLUSTERS } from '../../sdk/src/cli/config';
+import { CLUSTERS } from '../../cli/config';
 import { PEER, USDC, type Actor } from '../sdk/helpers';
 import { cliFixture, tempHome, type CliFixture } from './helpers';
 

@@ -16,7 +16,7 @@ import { readKeypair } from '../../migrations/deploy/cluster';
 import * as sdk from '../../sdk/src';
 import { ConnectionTransport, countingTransport, createContext, isPeerMarketError, type PeerContext } from '../../sdk/src';
 
-const BIN = join(__dirname, '..', '..', 'sdk', 'bin', 'peer.js');
+const BIN = join(__dirname, '..', '..', 'cli', 'bin', 'peer.js');
 
 function peer(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
