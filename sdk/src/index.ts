@@ -41,3 +41,6 @@ export type * from './codec/types';
 export { ProgramCodec } from './codec/program';
 export type { PeerMarket } from './idl/peer_market';
 export type { PeerStaking } from './idl/peer_staking';
+export * from './crypto/request';
+export * from './crypto/stream';
+export * from './crypto/audit';

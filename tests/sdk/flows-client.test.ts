@@ -53,7 +53,8 @@ describe('sdk: client flows', () => {
     assert.ok(posted.job.equals(sdk.findJobPda(client.publicKey, posted.nonce)[0]));
     assert.ok(posted.replyDerived);
     const job = (await sdk.fetchJob(fx.transport, posted.job)).data;
-    assert.deepEqual(job.request.promptCommitment, sdk.promptCommitment(posted.envelope), 'sha256(envelope) on-chain');
+    assert.deepEqual(job.request.promptCommitment, sdk.requestCommitment(posted.opening.request, posted.opening.salt), 'salted request hash on-chain');
+    assert.ok(sdk.promptMatchesCommitment(sdk.decryptPrompt(w2.ctx, posted.envelope), job.request.promptCommitment));
     assert.ok(job.request.pinnedWorker.equals(posted.worker), 'pinned to the worker it is encrypted to');
     assert.equal(job.request.seed, posted.seed);
     assert.equal((await sdk.creditBalance(client.ctx)).locked, 10n);
@@ -142,7 +143,7 @@ describe('sdk: client flows', () => {
     await sdk.claimJob(w3.ctx, { job: posted.job });
     // Signed by a key that is not the registered enclave: refused on-chain.
     await assert.rejects(
-      sdk.submitResult(w3.ctx, { job: posted.job, output: 'secret answer', promptEnvelope: posted.envelope, enclaveSecretKey: nacl.sign.keyPair().secretKey }),
+      sdk.submitResult(w3.ctx, { job: posted.job, output: 'secret answer', replyKey: posted.reply.publicKey, enclaveSecretKey: nacl.sign.keyPair().secretKey }),
       (e: unknown) => isPeerMarketError(e),
     );
     const sub = await sdk.submitResult(w3.ctx, { job: posted.job, output: 'secret answer', promptEnvelope: posted.envelope, enclaveSecretKey: enclave.secretKey });

@@ -23,6 +23,7 @@ import { associatedTokenAddress, createAssociatedTokenAccountIdempotent } from '
 import { MARKET } from '../constants';
 import { marketInfo, walletSecretKey, type PeerContext } from '../context';
 import {
+  enclaveSealingKey,
   jobReplyKeypair,
   modelId,
   randomEncryptionKeypair,
@@ -32,6 +33,7 @@ import {
   verifyResult,
   type X25519Keypair,
 } from '../crypto/envelope';
+import { commitRequest, openingMatches, type ChatMessage, type RequestOpening } from '../crypto/request';
 import { AccountNotFoundError, CryptoError, ValidationError } from '../errors';
 import * as ix from '../instructions/market';
 import { findConfigPda, findCreditAccountPda, nextJobAddress } from '../pda';
@@ -114,43 +116,74 @@ export function workerEligibility(worker: Worker, config: Config, job: { tier: T
 }
 
 export interface PostJobInput {
-  prompt: string;
-  /** Model name (hashed) or 32-byte id. */
+  /** A raw completion prompt, or: */
+  prompt?: string;
+  /** chat messages (one of the two). */
+  messages?: ChatMessage[];
+  /** Most tokens to generate (default 256); part of the committed request. */
+  maxTokens?: number;
+  /** Model name (hashed) or 32-byte id: the execution profile's id. */
   model: string | Uint8Array;
   tier?: Tier;
   /** Most credits the client pays (locked until the job ends). */
   maxPrice: bigint;
-  /** The worker account to encrypt to and pin the job to. Omitted: the cheapest eligible worker. */
+  /** The worker account to seal to (and pin to, unless `pin` is false). Omitted: the cheapest eligible worker. */
   worker?: PublicKey;
-  /** Pin the job to the worker (default true: only that worker can decrypt the prompt). */
+  /** Pin the job to the worker (default true). Unpinned jobs can be sealed again to whoever takes them. */
   pin?: boolean;
   /** Sampling seed (default: random). */
   seed?: bigint;
   /** The reply keypair (default: derived from the wallet and the job; random for non-Keypair wallets). */
   reply?: X25519Keypair;
+  /** The request salt (default: random; tests only). */
+  salt?: Uint8Array;
 }
 
 export interface PostJobResult {
   job: PublicKey;
   nonce: bigint;
+  /** The worker the envelope is sealed to (pinned unless `pin` was false). */
   worker: PublicKey;
   seed: bigint;
   model: Uint8Array;
   tier: Tier;
   maxPrice: bigint;
-  /** The encrypted prompt to deliver to the worker (off-chain). */
+  /** The encrypted request to deliver to the worker (off-chain). */
   envelope: Uint8Array;
-  /** sha256(envelope), stored on-chain as the prompt commitment. */
+  /** The salted request commitment stored on-chain. */
   promptCommitment: Uint8Array;
+  /** The request bytes and salt: keep them to seal again, or to hand to a validator (audit path). */
+  opening: RequestOpening;
   /** The reply keypair the result will be encrypted to (keep the secret if it was not derived). */
   reply: X25519Keypair;
   replyDerived: boolean;
   tx: SendResult;
 }
 
+export interface PostOpenJobResult extends Omit<PostJobResult, 'worker' | 'envelope'> {
+  worker: null;
+  envelope: null;
+}
+
+/** The x25519 key a job's request is sealed to: the worker's, or its attested enclave's for confidential jobs. */
+export function sealingKeyFor(worker: Worker, tier: Tier): Uint8Array {
+  if (tier === 'confidential') return enclaveSealingKey(worker.enclaveKey);
+  return worker.settings.encryptionKey;
+}
+
+function randomSeed(): bigint {
+  return new DataView(new Uint8Array(randomBytes(8)).buffer).getBigUint64(0, true);
+}
+
+function requestOf(input: { prompt?: string; messages?: ChatMessage[]; maxTokens?: number }, salt?: Uint8Array): RequestOpening & { commitment: Uint8Array } {
+  return commitRequest({ prompt: input.prompt, messages: input.messages, maxTokens: input.maxTokens ?? 256 }, salt);
+}
+
 /**
- * Posts a job: one read (credit account, worker and config together; plus one getProgramAccounts
- * when no worker is given), then one transaction.
+ * Posts a job sealed to one worker (pinned to it unless `pin` is false): one read (credit
+ * account, worker and config together; plus one getProgramAccounts when no worker is given),
+ * then one transaction. The commitment is the salted hash of the request, independent of the
+ * worker, so an unpinned job can be sealed again to whoever takes it (`sealForAssignedWorker`).
  */
 export async function postJob(ctx: PeerContext, input: PostJobInput, opts?: SendOptions): Promise<PostJobResult> {
   const client = ctx.wallet.publicKey;
@@ -158,6 +191,7 @@ export async function postJob(ctx: PeerContext, input: PostJobInput, opts?: Send
   const tier = input.tier ?? 'open';
   const model = typeof input.model === 'string' ? modelId(input.model) : input.model;
   if (input.maxPrice <= 0n) throw new ValidationError('the max price must be greater than zero');
+  const committed = requestOf(input, input.salt);
   const creditAddress = findCreditAccountPda(client, programId)[0];
   const configAddress = findConfigPda(programId)[0];
 
@@ -188,8 +222,8 @@ export async function postJob(ctx: PeerContext, input: PostJobInput, opts?: Send
   const secret = walletSecretKey(ctx);
   const replyDerived = !input.reply && secret !== null;
   const reply = input.reply ?? (secret ? jobReplyKeypair(secret, job) : randomEncryptionKeypair());
-  const sealed = sealPrompt({ prompt: input.prompt, job, workerKey: worker.data.settings.encryptionKey, reply });
-  const seed = input.seed ?? new DataView(new Uint8Array(randomBytes(8)).buffer).getBigUint64(0, true);
+  const sealed = sealPrompt({ job, opening: committed, workerKey: sealingKeyFor(worker.data, tier), reply });
+  const seed = input.seed ?? randomSeed();
   const instruction = ix.postJob(
     { client, job },
     {
@@ -198,7 +232,7 @@ export async function postJob(ctx: PeerContext, input: PostJobInput, opts?: Send
         model,
         maxPrice: input.maxPrice,
         seed,
-        promptCommitment: sealed.commitment,
+        promptCommitment: committed.commitment,
         pinnedWorker: input.pin === false ? PublicKey.default : worker.address,
       },
       nonce,
@@ -215,11 +249,89 @@ export async function postJob(ctx: PeerContext, input: PostJobInput, opts?: Send
     tier,
     maxPrice: input.maxPrice,
     envelope: sealed.envelope,
-    promptCommitment: sealed.commitment,
+    promptCommitment: committed.commitment,
+    opening: { request: committed.request, salt: committed.salt },
     reply,
     replyDerived,
     tx,
   };
+}
+
+/**
+ * Posts an unpinned job without choosing a worker: only the salted commitment goes on chain.
+ * Once the matcher assigns it (or a worker claims it), `sealForAssignedWorker` seals the request
+ * to that worker. One read (the credit account), one transaction.
+ */
+export async function postOpenJob(ctx: PeerContext, input: Omit<PostJobInput, 'worker' | 'pin'>, opts?: SendOptions): Promise<PostOpenJobResult> {
+  const client = ctx.wallet.publicKey;
+  const programId = ctx.programs.market;
+  const tier = input.tier ?? 'open';
+  const model = typeof input.model === 'string' ? modelId(input.model) : input.model;
+  if (input.maxPrice <= 0n) throw new ValidationError('the max price must be greater than zero');
+  const committed = requestOf(input, input.salt);
+  const creditAddress = findCreditAccountPda(client, programId)[0];
+  const credit = await creditAccountAccount.fetchMaybe(ctx.transport, creditAddress, { programId });
+  if (!credit) throw new AccountNotFoundError('credit', creditAddress, 'buy credits first');
+  if (credit.data.balance < input.maxPrice) throw new ValidationError(`insufficient credits: ${credit.data.balance} free, the job locks ${input.maxPrice}`);
+  const { nonce, address: job } = nextJobAddress(client, credit.data.jobsPosted, programId);
+  const secret = walletSecretKey(ctx);
+  const replyDerived = !input.reply && secret !== null;
+  const reply = input.reply ?? (secret ? jobReplyKeypair(secret, job) : randomEncryptionKeypair());
+  const seed = input.seed ?? randomSeed();
+  const instruction = ix.postJob(
+    { client, job },
+    { request: { tier, model, maxPrice: input.maxPrice, seed, promptCommitment: committed.commitment, pinnedWorker: PublicKey.default }, nonce },
+    programId,
+  );
+  const tx = await sendInstructions(ctx, [instruction], opts);
+  return {
+    job,
+    nonce,
+    worker: null,
+    seed,
+    model,
+    tier,
+    maxPrice: input.maxPrice,
+    envelope: null,
+    promptCommitment: committed.commitment,
+    opening: { request: committed.request, salt: committed.salt },
+    reply,
+    replyDerived,
+    tx,
+  };
+}
+
+export interface AssignedWorker {
+  job: PublicKey;
+  /** The worker account the job is assigned to. */
+  worker: PublicKey;
+  /** Its endpoint (from its on-chain settings). */
+  endpoint: string;
+  /** The key the request is sealed to (the enclave's for confidential jobs). */
+  sealingKey: Uint8Array;
+  /** The worker's on-chain encryption key (the result and stream are sealed from its enclave's for confidential jobs). */
+  resultKey: Uint8Array;
+  tier: Tier;
+  envelope: Uint8Array;
+}
+
+/**
+ * Seals a job's request to the worker it is assigned to (or pinned to, while still open). Two
+ * reads (job, worker). Checks the opening against the on-chain commitment first.
+ */
+export async function sealForAssignedWorker(ctx: PeerContext, input: { job: PublicKey; opening: RequestOpening; reply: X25519Keypair }): Promise<AssignedWorker> {
+  const programId = ctx.programs.market;
+  const job = (await jobAccount.fetch(ctx.transport, input.job, { programId })).data;
+  if (!openingMatches(input.opening, job.request.promptCommitment)) throw new CryptoError('the opening does not match the job\'s on-chain prompt commitment');
+  let workerAddress: PublicKey;
+  if (job.status === 'assigned') workerAddress = job.worker;
+  else if (job.status === 'open' && !job.request.pinnedWorker.equals(PublicKey.default)) workerAddress = job.request.pinnedWorker;
+  else throw new ValidationError(`job ${input.job.toBase58()} is ${job.status}: no worker to seal it to yet`);
+  const worker = (await workerAccount.fetch(ctx.transport, workerAddress, { programId })).data;
+  const sealingKey = sealingKeyFor(worker, job.request.tier);
+  const sealed = sealPrompt({ job: input.job, opening: input.opening, workerKey: sealingKey, reply: input.reply });
+  const endpoint = Buffer.from(worker.settings.endpoint.subarray(0, worker.settings.endpointLen)).toString('utf8');
+  return { job: input.job, worker: workerAddress, endpoint, sealingKey, resultKey: sealingKey, tier: job.request.tier, envelope: sealed.envelope };
 }
 
 /** Cancels a job no worker took yet; its credits unlock and its rent returns. One transaction. */
@@ -314,9 +426,10 @@ export async function readResult(ctx: PeerContext, input: ReadResultInput): Prom
     }
     const worker = await workerAccount.fetch(ctx.transport, job.data.worker, { programId });
     outputHashOnChain = job.data.outputHash;
-    workerKey = worker.data.settings.encryptionKey;
     tier = job.data.request.tier;
     enclaveKey = worker.data.enclaveKey.some((b) => b !== 0) ? worker.data.enclaveKey : null;
+    // Confidential results are sealed inside the enclave, from the key the prompt was sealed to.
+    workerKey = tier === 'confidential' && enclaveKey ? enclaveSealingKey(enclaveKey) : worker.data.settings.encryptionKey;
   }
   const verified = verifyResult({ envelope: input.envelope, reply, workerKey, expectedOutputHash: outputHashOnChain });
   let enclaveVerified: boolean | null = null;

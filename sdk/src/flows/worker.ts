@@ -8,6 +8,7 @@ import type { Account } from '../accounts/fetch';
 import { associatedTokenAddress, createAssociatedTokenAccountIdempotent, decodeClock, decodeTokenAccount, SYSVAR_CLOCK_PUBKEY } from '../accounts/token';
 import { marketInfo, walletSecretKey, type PeerContext } from '../context';
 import {
+  enclaveEncryptionKeypair,
   enclaveResultMessage,
   openPrompt,
   outputHash as hashOutput,
@@ -258,7 +259,8 @@ export async function submitResult(ctx: PeerContext, input: SubmitResultInput, o
   const authority = ctx.wallet.publicKey;
   const worker = workerAddress(ctx);
   const job = (await jobAccount.fetch(ctx.transport, input.job, { programId })).data;
-  const keys = workerKeypair(ctx, input.keypair);
+  // Confidential prompts are sealed to the enclave's key; the result is sealed from it too.
+  const keys = job.request.tier === 'confidential' && input.enclaveSecretKey ? enclaveEncryptionKeypair(input.enclaveSecretKey) : workerKeypair(ctx, input.keypair);
   let replyKey = input.replyKey ?? null;
   if (!replyKey && input.promptEnvelope) replyKey = decryptPrompt(ctx, input.promptEnvelope, { job: input.job, keypair: keys }).replyKey;
   const sealed = replyKey ? sealResult({ output: input.output, replyKey, worker: keys }) : null;
