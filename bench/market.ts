@@ -4,9 +4,9 @@
  * signatures per job, and the rent a job locks and gets back. Reported, never asserted.
  */
 import { defaultParams } from '../migrations/params';
-import { startEmbedded } from '../tools/embedded/env';
-import { Market, TIERS, type TierName } from '../tools/embedded/market';
-import { unitsOf, type TxResult } from '../tools/embedded/tx';
+import { startEmbedded } from '../tests/fixtures/embedded/env';
+import { Market, TIERS, type TierName } from '../tests/fixtures/embedded/market';
+import { unitsOf, type TxResult } from '../tests/fixtures/embedded/tx';
 
 export interface CuRow {
   program: string;

@@ -3,8 +3,8 @@
  * realistic case (new USDC to accrue, rewards to settle, one token transfer), in bankrun,
  * whose classic SPL Token charges 4,645 CU for the transfer alone.
  */
-import { startEmbedded } from '../tools/embedded/env';
-import { measureStakingUnits, type UnitsRow } from '../tools/embedded/staking';
+import { startEmbedded } from '../tests/fixtures/embedded/env';
+import { measureStakingUnits, type UnitsRow } from '../tests/fixtures/embedded/staking';
 
 export async function measureStaking(rows: UnitsRow[]): Promise<void> {
   rows.push(...(await measureStakingUnits(await startEmbedded())));

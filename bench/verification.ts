@@ -6,10 +6,10 @@
  */
 import { Keypair } from '@solana/web3.js';
 import { defaultParams } from '../migrations/params';
-import { startEmbedded } from '../tools/embedded/env';
-import { big, hash32, type Actor } from '../tools/embedded/market';
-import { unitsOf, type TxResult } from '../tools/embedded/tx';
-import { Verification, type ValidatorEntry } from '../tools/embedded/verification';
+import { startEmbedded } from '../tests/fixtures/embedded/env';
+import { big, hash32, type Actor } from '../tests/fixtures/embedded/market';
+import { unitsOf, type TxResult } from '../tests/fixtures/embedded/tx';
+import { Verification, type ValidatorEntry } from '../tests/fixtures/embedded/verification';
 
 export interface VerificationRow {
   program: string;

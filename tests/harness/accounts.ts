@@ -1,6 +1,6 @@
 /** Forged accounts for attack tests: copies of real accounts under other owners or with edits. */
 import { Keypair, PublicKey } from '@solana/web3.js';
-import type { Market } from '../../tools/embedded/market';
+import type { Market } from '../fixtures/embedded/market';
 
 /** Copies `source` (lamports, data, owner) to a fresh address, optionally changing its owner or data. */
 export async function cloneAccount(

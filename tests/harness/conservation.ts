@@ -14,8 +14,8 @@ import type { AccountInfo as Web3AccountInfo } from '@solana/web3.js';
 import { PublicKey } from '@solana/web3.js';
 import { unpackAccount } from '@solana/spl-token';
 import assert from 'node:assert/strict';
-import { big, CREDIT_BASE_UNITS, statusOf, tierIndex, tierOf, type Market } from '../../tools/embedded/market';
-import { mintSupply } from '../../tools/embedded/tokens';
+import { big, CREDIT_BASE_UNITS, statusOf, tierIndex, tierOf, type Market } from '../fixtures/embedded/market';
+import { mintSupply } from '../fixtures/embedded/tokens';
 
 type AccountName = 'worker' | 'creditAccount' | 'job' | 'feeLedger';
 

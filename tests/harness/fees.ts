@@ -1,5 +1,5 @@
 /** The fee split finalize_job must make, computed independently of the program. */
-import { BPS, CREDIT_BASE_UNITS } from '../../tools/embedded/market';
+import { BPS, CREDIT_BASE_UNITS } from '../fixtures/embedded/market';
 
 /**
  * `price` credits under `workerBps`/`stakerBps`: the worker gets floor(fee × workerBps / 10000),

@@ -1,8 +1,8 @@
 /** Rejected instructions: the named error, and not one known account changed. */
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { SystemProgram, type PublicKey } from '@solana/web3.js';
-import type { Call, Market } from '../../tools/embedded/market';
-import { expectError, type TxResult } from '../../tools/embedded/tx';
+import type { Call, Market } from '../fixtures/embedded/market';
+import { expectError, type TxResult } from '../fixtures/embedded/tx';
 import { expectUnchanged, snapshot } from './state';
 
 /**

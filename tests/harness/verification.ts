@@ -6,10 +6,10 @@
 import { TOKEN_PROGRAM_ID, unpackAccount } from '@solana/spl-token';
 import { PublicKey, SystemProgram, SYSVAR_INSTRUCTIONS_PUBKEY } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { big, type Call } from '../../tools/embedded/market';
-import { expectError, type TxResult } from '../../tools/embedded/tx';
-import { instructionErrorOf } from '../../tools/embedded/litesvm';
-import type { Bundle, ChallengeAccount, ValidatorAccount, Verification, VoteAccount, WorkerAccount } from '../../tools/embedded/verification';
+import { big, type Call } from '../fixtures/embedded/market';
+import { expectError, type TxResult } from '../fixtures/embedded/tx';
+import { instructionErrorOf } from '../fixtures/embedded/litesvm';
+import type { Bundle, ChallengeAccount, ValidatorAccount, Verification, VoteAccount, WorkerAccount } from '../fixtures/embedded/verification';
 import { assertConservation, type Totals } from './conservation';
 import { expectUnchanged, snapshot, type Snapshot } from './state';
 

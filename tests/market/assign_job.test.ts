@@ -5,8 +5,8 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, Market, MODEL_QWEN, PEER, statusOf, type Actor } from '../../tools/embedded/market';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, Market, MODEL_QWEN, PEER, statusOf, type Actor } from '../fixtures/embedded/market';
 import { cloneAccount, otherProgram } from '../harness/accounts';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';

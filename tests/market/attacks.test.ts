@@ -7,7 +7,7 @@
  */
 import { Keypair, PublicKey, SystemProgram } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
+import { startEmbedded } from '../fixtures/embedded/env';
 import {
   big,
   findJobPda,
@@ -22,9 +22,9 @@ import {
   nonCanonicalJobNonce,
   type Actor,
   type Call,
-} from '../../tools/embedded/market';
-import { createMint, tokenBalance } from '../../tools/embedded/tokens';
-import { expectError, send } from '../../tools/embedded/tx';
+} from '../fixtures/embedded/market';
+import { createMint, tokenBalance } from '../fixtures/embedded/tokens';
+import { expectError, send } from '../fixtures/embedded/tx';
 import { cloneAccount, otherProgram } from '../harness/accounts';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';

@@ -4,8 +4,8 @@
  */
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, Market, MODEL_QWEN, statusOf, type Actor } from '../../tools/embedded/market';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, Market, MODEL_QWEN, statusOf, type Actor } from '../fixtures/embedded/market';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';
 

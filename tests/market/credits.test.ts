@@ -5,9 +5,9 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey, SystemProgram } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, CREDIT_BASE_UNITS, findCreditAccountPda, Market, type Actor } from '../../tools/embedded/market';
-import { createMint, tokenBalance } from '../../tools/embedded/tokens';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, CREDIT_BASE_UNITS, findCreditAccountPda, Market, type Actor } from '../fixtures/embedded/market';
+import { createMint, tokenBalance } from '../fixtures/embedded/tokens';
 import { cloneAccount, otherProgram } from '../harness/accounts';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';

@@ -6,9 +6,9 @@ import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { defaultParams } from '../../migrations/params';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, BPS, Market, PEER, statusOf, type Actor } from '../../tools/embedded/market';
-import { mintSupply, tokenBalance } from '../../tools/embedded/tokens';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, BPS, Market, PEER, statusOf, type Actor } from '../fixtures/embedded/market';
+import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';
 

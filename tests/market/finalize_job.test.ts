@@ -6,9 +6,9 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, CREDIT_BASE_UNITS, Market, workerSettings, type Actor } from '../../tools/embedded/market';
-import { createMint, tokenBalance } from '../../tools/embedded/tokens';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, CREDIT_BASE_UNITS, Market, workerSettings, type Actor } from '../fixtures/embedded/market';
+import { createMint, tokenBalance } from '../fixtures/embedded/tokens';
 import { editAccount } from '../harness/accounts';
 import { assertConservation } from '../harness/conservation';
 import { split } from '../harness/fees';

@@ -6,7 +6,7 @@ import { BN, BorshCoder, EventParser } from '@coral-xyz/anchor';
 import { AccountLayout, MINT_SIZE, MintLayout, TOKEN_PROGRAM_ID, unpackAccount } from '@solana/spl-token';
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded, type EmbeddedEnv } from '../../tools/embedded/env';
+import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
 import { defaultParams, type ConfigParams } from '../../migrations/params';
 import {
   initializeConfigAccounts,
@@ -14,11 +14,11 @@ import {
   initializeMarket,
   marketAccounts,
   type MarketAccounts,
-} from '../../tools/embedded/market';
+} from '../fixtures/embedded/market';
 import { OUT_OF_BOUNDS } from '../harness/params';
 import { snapshot, expectUnchanged } from '../harness/state';
-import { createMint, createTokenAccount } from '../../tools/embedded/tokens';
-import { expectError, expectOk, send } from '../../tools/embedded/tx';
+import { createMint, createTokenAccount } from '../fixtures/embedded/tokens';
+import { expectError, expectOk, send } from '../fixtures/embedded/tx';
 
 describe('peer_market: initialize_config', () => {
   let env: EmbeddedEnv;

@@ -6,9 +6,9 @@
  */
 import { Keypair } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, CREDIT_BASE_UNITS, Market, MODEL_QWEN, statusOf, TIERS, type TierName } from '../../tools/embedded/market';
-import { mintSupply, tokenBalance } from '../../tools/embedded/tokens';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, CREDIT_BASE_UNITS, Market, MODEL_QWEN, statusOf, TIERS, type TierName } from '../fixtures/embedded/market';
+import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
 import { assertConservation } from '../harness/conservation';
 import { split } from '../harness/fees';
 

@@ -3,8 +3,8 @@
  */
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, findMatcherPda, Market } from '../../tools/embedded/market';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, findMatcherPda, Market } from '../fixtures/embedded/market';
 import { cloneAccount, otherProgram } from '../harness/accounts';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';

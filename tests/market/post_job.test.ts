@@ -5,7 +5,7 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
+import { startEmbedded } from '../fixtures/embedded/env';
 import {
   big,
   findJobPda,
@@ -18,7 +18,7 @@ import {
   nextJobNonce,
   nonCanonicalJobNonce,
   type Actor,
-} from '../../tools/embedded/market';
+} from '../fixtures/embedded/market';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';
 

@@ -9,7 +9,7 @@
 import { PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { defaultParams } from '../../migrations/params';
-import { startEmbedded } from '../../tools/embedded/env';
+import { startEmbedded } from '../fixtures/embedded/env';
 import {
   big,
   BPS,
@@ -24,9 +24,9 @@ import {
   type Actor,
   type Call,
   type TierName,
-} from '../../tools/embedded/market';
-import { mintSupply, tokenBalance } from '../../tools/embedded/tokens';
-import { expectError, type TxResult } from '../../tools/embedded/tx';
+} from '../fixtures/embedded/market';
+import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
+import { expectError, type TxResult } from '../fixtures/embedded/tx';
 import { assertConservation } from '../harness/conservation';
 import { split } from '../harness/fees';
 import { Rng } from '../harness/rng';

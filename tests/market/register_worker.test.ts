@@ -6,7 +6,7 @@ import { BN } from '@coral-xyz/anchor';
 import { TOKEN_PROGRAM_ID, unpackAccount } from '@solana/spl-token';
 import { Keypair, PublicKey, SystemProgram } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
+import { startEmbedded } from '../fixtures/embedded/env';
 import {
   findBondVaultPda,
   findWorkerPda,
@@ -18,8 +18,8 @@ import {
   workerSettings,
   type Actor,
   type WorkerSettings,
-} from '../../tools/embedded/market';
-import { createMint } from '../../tools/embedded/tokens';
+} from '../fixtures/embedded/market';
+import { createMint } from '../fixtures/embedded/tokens';
 import { cloneAccount, otherProgram } from '../harness/accounts';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';

@@ -6,8 +6,8 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, hash32, Market, MODEL_QWEN, statusOf, TIERS, type Actor } from '../../tools/embedded/market';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, hash32, Market, MODEL_QWEN, statusOf, TIERS, type Actor } from '../fixtures/embedded/market';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';
 

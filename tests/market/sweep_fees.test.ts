@@ -5,9 +5,9 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { big, Market, type Actor } from '../../tools/embedded/market';
-import { tokenBalance } from '../../tools/embedded/tokens';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { big, Market, type Actor } from '../fixtures/embedded/market';
+import { tokenBalance } from '../fixtures/embedded/tokens';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';
 

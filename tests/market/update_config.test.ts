@@ -2,12 +2,12 @@
 import { AnchorError, BorshCoder, EventParser } from '@coral-xyz/anchor';
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded, type EmbeddedEnv } from '../../tools/embedded/env';
+import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
 import { defaultParams, type ConfigParams } from '../../migrations/params';
-import { initializeMarket, type MarketAccounts } from '../../tools/embedded/market';
+import { initializeMarket, type MarketAccounts } from '../fixtures/embedded/market';
 import { OUT_OF_BOUNDS } from '../harness/params';
 import { expectUnchanged, snapshot } from '../harness/state';
-import { expectError, expectOk, send } from '../../tools/embedded/tx';
+import { expectError, expectOk, send } from '../fixtures/embedded/tx';
 
 describe('peer_market: update_config', () => {
   let env: EmbeddedEnv;

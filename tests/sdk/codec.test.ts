@@ -10,7 +10,7 @@ import * as sdk from '../../sdk/src';
 import { instructions, peerMarket, peerStaking, PEER_MARKET_ERRORS, PEER_STAKING_ERRORS, ProgramError, isPeerMarketError, isPeerStakingError } from '../../sdk/src';
 import marketIdl from '../../sdk/src/idl/peer_market.json';
 import stakingIdl from '../../sdk/src/idl/peer_staking.json';
-import * as harness from '../../tools/embedded/market';
+import * as harness from '../fixtures/embedded/market';
 
 const key = (): PublicKey => Keypair.generate().publicKey;
 

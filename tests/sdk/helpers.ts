@@ -1,12 +1,12 @@
 /**
- * The SDK's test fixture: the real programs in bankrun (tools/embedded), a BankrunTransport,
+ * The SDK's test fixture: the real programs in bankrun (tests/fixtures/embedded), a BankrunTransport,
  * and funded actors with their own PeerContext, so every test drives the chain only through
  * the SDK's public flows.
  */
 import { createMintToInstruction } from '@solana/spl-token';
 import { Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram } from '@solana/web3.js';
-import { startEmbedded, type EmbeddedEnv } from '../../tools/embedded/env';
-import { warpSeconds } from '../../tools/embedded/clock';
+import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
+import { warpSeconds } from '../fixtures/embedded/clock';
 import {
   associatedTokenAddress,
   createAssociatedTokenAccountIdempotent,

@@ -1,7 +1,7 @@
 /** peer_staking claim_rewards: whole USDC base units owed, from the reward vault. */
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { warpSeconds } from '../../tools/embedded/clock';
+import { warpSeconds } from '../fixtures/embedded/clock';
 import {
   claimIx,
   defaultStakingParams,
@@ -13,8 +13,8 @@ import {
   USDC,
   withdrawIx,
   type StakerWallet,
-} from '../../tools/embedded/staking';
-import { createTokenAccount } from '../../tools/embedded/tokens';
+} from '../fixtures/embedded/staking';
+import { createTokenAccount } from '../fixtures/embedded/tokens';
 import { assertEvent, balance, big, expectRejected, fetchStaker, ok, stakingEvents, watchedFor, world, type World } from './helpers';
 
 describe('peer_staking: claim_rewards', () => {

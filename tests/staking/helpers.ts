@@ -2,7 +2,7 @@
 import { BorshCoder, EventParser } from '@coral-xyz/anchor';
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded, type EmbeddedEnv } from '../../tools/embedded/env';
+import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
 import {
   defaultStakingParams,
   initializeStaking,
@@ -12,9 +12,9 @@ import {
   type PoolParams,
   type StakerWallet,
   type StakingAccounts,
-} from '../../tools/embedded/staking';
-import { tokenBalance } from '../../tools/embedded/tokens';
-import { expectError, expectOk, send, type TxResult } from '../../tools/embedded/tx';
+} from '../fixtures/embedded/staking';
+import { tokenBalance } from '../fixtures/embedded/tokens';
+import { expectError, expectOk, send, type TxResult } from '../fixtures/embedded/tx';
 import { expectUnchanged, snapshot } from '../harness/state';
 
 export interface ParsedEvent {

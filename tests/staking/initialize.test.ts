@@ -7,7 +7,7 @@ import { MintLayout, MINT_SIZE, TOKEN_PROGRAM_ID, unpackAccount } from '@solana/
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { findProgramDataAddress } from '../../sdk/src/pda';
-import { startEmbedded, type EmbeddedEnv } from '../../tools/embedded/env';
+import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
 import {
   defaultStakingParams,
   fund,
@@ -18,9 +18,9 @@ import {
   stakingAccounts,
   type PoolParams,
   type StakingAccounts,
-} from '../../tools/embedded/staking';
-import { createMint, createTokenAccount } from '../../tools/embedded/tokens';
-import { expectOk, send } from '../../tools/embedded/tx';
+} from '../fixtures/embedded/staking';
+import { createMint, createTokenAccount } from '../fixtures/embedded/tokens';
+import { expectOk, send } from '../fixtures/embedded/tx';
 import { assertEvent, big, expectRejected, stakingEvents } from './helpers';
 
 describe('peer_staking: initialize', () => {

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PEER_STAKING_PROGRAM_ID, STAKING } from '../../sdk/src/constants';
 import { findRewardVaultPda, findStakeVaultPda, findStakerPda, findStakingPoolPda } from '../../sdk/src/pda';
-import { startEmbedded } from '../../tools/embedded/env';
-import { measureStakingUnits } from '../../tools/embedded/staking';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { measureStakingUnits } from '../fixtures/embedded/staking';
 import { localnetPrograms, REPO_ROOT } from '../../tools/workspace';
 
 const rust = readFileSync(join(REPO_ROOT, 'programs/peer_staking/src/interface.rs'), 'utf8');

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { findRewardVaultPda } from '../../sdk/src/pda';
-import { startEmbedded } from '../../tools/embedded/env';
-import { initializeConfigAccounts, initializeConfigIx, marketAccounts } from '../../tools/embedded/market';
-import { claimIx, depositRewards, initializeStaking, newDepositor, newStaker, PEER, stakeIx, USDC } from '../../tools/embedded/staking';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { initializeConfigAccounts, initializeConfigIx, marketAccounts } from '../fixtures/embedded/market';
+import { claimIx, depositRewards, initializeStaking, newDepositor, newStaker, PEER, stakeIx, USDC } from '../fixtures/embedded/staking';
 import { balance, ok } from './helpers';
 
 describe('peer_staking: wiring into peer_market', () => {

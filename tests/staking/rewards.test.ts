@@ -9,7 +9,7 @@
  */
 import { BN } from '@coral-xyz/anchor';
 import assert from 'node:assert/strict';
-import { warpSeconds } from '../../tools/embedded/clock';
+import { warpSeconds } from '../fixtures/embedded/clock';
 import {
   claimIx,
   closeStakerIx,
@@ -25,8 +25,8 @@ import {
   USDC,
   withdrawIx,
   type StakerWallet,
-} from '../../tools/embedded/staking';
-import { send } from '../../tools/embedded/tx';
+} from '../fixtures/embedded/staking';
+import { send } from '../fixtures/embedded/tx';
 import { balance, big, fetchStaker, ok, owedWholeUnits, world, type World } from './helpers';
 import { between, IDEAL_SCALE, RewardModel, rng } from './model';
 

@@ -2,8 +2,8 @@
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { depositRewards, newStaker, PEER, stakeIx, USDC, type StakerWallet } from '../../tools/embedded/staking';
-import { createTokenAccount, mintTo } from '../../tools/embedded/tokens';
+import { depositRewards, newStaker, PEER, stakeIx, USDC, type StakerWallet } from '../fixtures/embedded/staking';
+import { createTokenAccount, mintTo } from '../fixtures/embedded/tokens';
 import { assertEvent, balance, big, expectRejected, fetchStaker, ok, stakingEvents, watchedFor, world, type World } from './helpers';
 
 describe('peer_staking: stake', () => {

@@ -2,8 +2,8 @@
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { findStakerPda } from '../../sdk/src/pda';
-import { warpSeconds } from '../../tools/embedded/clock';
-import { startEmbedded } from '../../tools/embedded/env';
+import { warpSeconds } from '../fixtures/embedded/clock';
+import { startEmbedded } from '../fixtures/embedded/env';
 import {
   claimIx,
   closeStakerIx,
@@ -17,8 +17,8 @@ import {
   stakeIx,
   USDC,
   withdrawIx,
-} from '../../tools/embedded/staking';
-import { send } from '../../tools/embedded/tx';
+} from '../fixtures/embedded/staking';
+import { send } from '../fixtures/embedded/tx';
 import { assertEvent, balance, big, expectRejected, fetchStaker, ok, stakingEvents, watchedFor, world, type World } from './helpers';
 
 describe('peer_staking: open_staker', () => {

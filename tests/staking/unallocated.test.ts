@@ -4,7 +4,7 @@
  */
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { warpSeconds } from '../../tools/embedded/clock';
+import { warpSeconds } from '../fixtures/embedded/clock';
 import {
   claimIx,
   defaultStakingParams,
@@ -18,9 +18,9 @@ import {
   updateRewardsIx,
   updateStakingConfigIx,
   USDC,
-} from '../../tools/embedded/staking';
-import { createTokenAccount } from '../../tools/embedded/tokens';
-import { expectOk, send } from '../../tools/embedded/tx';
+} from '../fixtures/embedded/staking';
+import { createTokenAccount } from '../fixtures/embedded/tokens';
+import { expectOk, send } from '../fixtures/embedded/tx';
 import { assertEvent, balance, big, expectRejected, ok, stakingEvents, watchedFor, world, type World } from './helpers';
 
 describe('peer_staking: USDC that arrives while nothing is staked', () => {

@@ -1,7 +1,7 @@
 /** peer_staking request_unstake and withdraw: cooldown in, principal out, with clock warps. */
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { unixNow, warpSeconds } from '../../tools/embedded/clock';
+import { unixNow, warpSeconds } from '../fixtures/embedded/clock';
 import {
   claimIx,
   defaultStakingParams,
@@ -13,8 +13,8 @@ import {
   USDC,
   withdrawIx,
   type StakerWallet,
-} from '../../tools/embedded/staking';
-import { createTokenAccount } from '../../tools/embedded/tokens';
+} from '../fixtures/embedded/staking';
+import { createTokenAccount } from '../fixtures/embedded/tokens';
 import { assertEvent, balance, big, expectRejected, fetchStaker, ok, stakingEvents, watchedFor, world, type World } from './helpers';
 
 const COOLDOWN = defaultStakingParams().unstakeCooldownSecs;

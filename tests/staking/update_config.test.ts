@@ -2,8 +2,8 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { warpSeconds } from '../../tools/embedded/clock';
-import { startEmbedded } from '../../tools/embedded/env';
+import { warpSeconds } from '../fixtures/embedded/clock';
+import { startEmbedded } from '../fixtures/embedded/env';
 import {
   defaultStakingParams,
   fund,
@@ -14,10 +14,10 @@ import {
   updateStakingConfigIx,
   withdrawIx,
   type PoolParams,
-} from '../../tools/embedded/staking';
-import { createTokenAccount } from '../../tools/embedded/tokens';
-import { send } from '../../tools/embedded/tx';
-import { unixNow } from '../../tools/embedded/clock';
+} from '../fixtures/embedded/staking';
+import { createTokenAccount } from '../fixtures/embedded/tokens';
+import { send } from '../fixtures/embedded/tx';
+import { unixNow } from '../fixtures/embedded/clock';
 import { assertEvent, big, expectRejected, fetchStaker, ok, stakingEvents, world, type World } from './helpers';
 
 describe('peer_staking: update_config', () => {

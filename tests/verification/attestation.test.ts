@@ -9,9 +9,9 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey, SystemProgram, TransactionInstruction } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startEmbedded } from '../../tools/embedded/env';
-import { instructionErrorOf, startLiteSvm, type LiteEnv } from '../../tools/embedded/litesvm';
-import { big, hash32, statusOf, type Actor } from '../../tools/embedded/market';
+import { startEmbedded } from '../fixtures/embedded/env';
+import { instructionErrorOf, startLiteSvm, type LiteEnv } from '../fixtures/embedded/litesvm';
+import { big, hash32, statusOf, type Actor } from '../fixtures/embedded/market';
 import {
   attestationMessage,
   ed25519Ix,
@@ -24,8 +24,8 @@ import {
   Verification,
   type Bundle,
   type Enclave,
-} from '../../tools/embedded/verification';
-import { expectError, send } from '../../tools/embedded/tx';
+} from '../fixtures/embedded/verification';
+import { expectError, send } from '../fixtures/embedded/tx';
 import { expectUnchanged } from '../harness/state';
 import { reject } from '../harness/reject';
 import { assertVerificationConservation, rejectAtInstruction, rejectV, snapshotFor } from '../harness/verification';

@@ -5,9 +5,9 @@
  */
 import { LAMPORTS_PER_SOL, PublicKey, SystemProgram } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { big, hash32, statusOf } from '../../tools/embedded/market';
-import { findChallengePda } from '../../tools/embedded/verification';
-import { expectOk, send } from '../../tools/embedded/tx';
+import { big, hash32, statusOf } from '../fixtures/embedded/market';
+import { findChallengePda } from '../fixtures/embedded/verification';
+import { expectOk, send } from '../fixtures/embedded/tx';
 import { reject } from '../harness/reject';
 import { assertVerificationConservation, rejectV } from '../harness/verification';
 import { fixture, n, openDispute, readonly, unsigned, verifiedWorker, type Fixture } from './helpers';

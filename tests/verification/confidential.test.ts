@@ -7,10 +7,10 @@
  */
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { startLiteSvm } from '../../tools/embedded/litesvm';
-import { BPS, big, CREDIT_BASE_UNITS, hash32, statusOf, tierIndex, type Actor } from '../../tools/embedded/market';
-import { mintSupply, tokenBalance } from '../../tools/embedded/tokens';
-import { outcomeOf, Verification, type Enclave } from '../../tools/embedded/verification';
+import { startLiteSvm } from '../fixtures/embedded/litesvm';
+import { BPS, big, CREDIT_BASE_UNITS, hash32, statusOf, tierIndex, type Actor } from '../fixtures/embedded/market';
+import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
+import { outcomeOf, Verification, type Enclave } from '../fixtures/embedded/verification';
 import { reject } from '../harness/reject';
 import { assertVerificationConservation, rejectV } from '../harness/verification';
 import { n } from './helpers';

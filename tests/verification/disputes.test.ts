@@ -6,9 +6,9 @@
  */
 import { PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { BPS, big, hash32, statusOf, tierIndex } from '../../tools/embedded/market';
-import { mintSupply, tokenBalance } from '../../tools/embedded/tokens';
-import { outcomeOf, type ValidatorEntry } from '../../tools/embedded/verification';
+import { BPS, big, hash32, statusOf, tierIndex } from '../fixtures/embedded/market';
+import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
+import { outcomeOf, type ValidatorEntry } from '../fixtures/embedded/verification';
 import { Rng } from '../harness/rng';
 import { assertVerificationConservation } from '../harness/verification';
 import { fixture, n, openDispute, RUNTIMES, verifiedWorker, type Fixture } from './helpers';

@@ -2,10 +2,10 @@
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import type { ConfigParams } from '../../migrations/params';
 import { defaultParams } from '../../migrations/params';
-import { startEmbedded, type EmbeddedEnv } from '../../tools/embedded/env';
-import { startLiteSvm } from '../../tools/embedded/litesvm';
-import { big, hash32, type Actor, type Call } from '../../tools/embedded/market';
-import { Verification, type Bundle, type ValidatorEntry } from '../../tools/embedded/verification';
+import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
+import { startLiteSvm } from '../fixtures/embedded/litesvm';
+import { big, hash32, type Actor, type Call } from '../fixtures/embedded/market';
+import { Verification, type Bundle, type ValidatorEntry } from '../fixtures/embedded/verification';
 
 export type RuntimeName = 'bankrun' | 'litesvm';
 export const RUNTIMES: RuntimeName[] = ['bankrun', 'litesvm'];

@@ -1,5 +1,5 @@
 /**
- * The litesvm environment (tools/embedded/litesvm.ts): programs deployed through the real BPF
+ * The litesvm environment (tests/fixtures/embedded/litesvm.ts): programs deployed through the real BPF
  * Upgradeable Loader (or in its account layout), a realistic clock that warps, real SPL mints,
  * bankrun-compatible results (logs, errors, compute units), and the Ed25519 precompile
  * verified.
@@ -9,11 +9,11 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { BPF_UPGRADEABLE_LOADER, PROGRAM_DATA_HEADER_LEN } from '../../sdk/src/loader';
 import { findProgramDataAddress } from '../../sdk/src/pda';
-import { instructionErrorOf, START_UNIX_TIMESTAMP, startLiteSvm, type LiteEnv } from '../../tools/embedded/litesvm';
-import { Market } from '../../tools/embedded/market';
-import { PEER_DECIMALS, USDC_DECIMALS } from '../../tools/embedded/tokens';
-import { send, unitsOf } from '../../tools/embedded/tx';
-import { ed25519Ix, forgeSignature } from '../../tools/embedded/verification';
+import { instructionErrorOf, START_UNIX_TIMESTAMP, startLiteSvm, type LiteEnv } from '../fixtures/embedded/litesvm';
+import { Market } from '../fixtures/embedded/market';
+import { PEER_DECIMALS, USDC_DECIMALS } from '../fixtures/embedded/tokens';
+import { send, unitsOf } from '../fixtures/embedded/tx';
+import { ed25519Ix, forgeSignature } from '../fixtures/embedded/verification';
 import { localnetPrograms, programBinary } from '../../tools/workspace';
 
 describe('litesvm environment', () => {

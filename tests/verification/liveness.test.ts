@@ -11,10 +11,10 @@
 import { createCloseAccountInstruction } from '@solana/spl-token';
 import type { PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { BPS, big, hash32 } from '../../tools/embedded/market';
-import { mintSupply, tokenBalance } from '../../tools/embedded/tokens';
-import { expectOk, send } from '../../tools/embedded/tx';
-import { outcomeOf, type ValidatorEntry } from '../../tools/embedded/verification';
+import { BPS, big, hash32 } from '../fixtures/embedded/market';
+import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
+import { expectOk, send } from '../fixtures/embedded/tx';
+import { outcomeOf, type ValidatorEntry } from '../fixtures/embedded/verification';
 import { assertVerificationConservation } from '../harness/verification';
 import { fixture, verifiedWorker, type Fixture } from './helpers';
 

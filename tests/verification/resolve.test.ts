@@ -5,8 +5,8 @@
  */
 import { Keypair } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { hash32 } from '../../tools/embedded/market';
-import { outcomeOf, type ValidatorEntry } from '../../tools/embedded/verification';
+import { hash32 } from '../fixtures/embedded/market';
+import { outcomeOf, type ValidatorEntry } from '../fixtures/embedded/verification';
 import { assertVerificationConservation, rejectV } from '../harness/verification';
 import { fixture, n, openDispute, readonly, type Dispute, type Fixture } from './helpers';
 

@@ -6,9 +6,9 @@ import { BN } from '@coral-xyz/anchor';
 import { unpackAccount } from '@solana/spl-token';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { big, PEER } from '../../tools/embedded/market';
-import { mintSupply, tokenBalance } from '../../tools/embedded/tokens';
-import { findValidatorPda, findValidatorVaultPda } from '../../tools/embedded/verification';
+import { big, PEER } from '../fixtures/embedded/market';
+import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
+import { findValidatorPda, findValidatorVaultPda } from '../fixtures/embedded/verification';
 import { assertVerificationConservation, rejectV } from '../harness/verification';
 import { fixture, n, openDispute, readonly, unsigned, type Fixture } from './helpers';
 

@@ -5,8 +5,8 @@
  */
 import { PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { big, hash32 } from '../../tools/embedded/market';
-import { findVotePda, newSalt, voteCommitment, type ValidatorEntry } from '../../tools/embedded/verification';
+import { big, hash32 } from '../fixtures/embedded/market';
+import { findVotePda, newSalt, voteCommitment, type ValidatorEntry } from '../fixtures/embedded/verification';
 import { assertVerificationConservation, rejectV } from '../harness/verification';
 import { fixture, n, openDispute, readonly, unsigned, type Dispute, type Fixture } from './helpers';
 
