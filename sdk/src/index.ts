@@ -8,6 +8,7 @@
  * - `rpc`: the Transport interface, ConnectionTransport, sending (simulate → compute-unit limit →
  *   priority fee → confirm, retry on an expired blockhash) and error translation;
  * - `crypto`: prompt/result envelopes (tweetnacl box), commitments, enclave signatures;
+ * - `attestation`: SEV-SNP / TDX evidence verification, enclave key binding, client-side enclave checks;
  * - `amounts`: exact decimal parsing and formatting.
  * The bankrun Transport for tests is in `sdk/src/testing`.
  */
@@ -44,3 +45,4 @@ export type { PeerStaking } from './idl/peer_staking';
 export * from './crypto/request';
 export * from './crypto/stream';
 export * from './crypto/audit';
+export * from './attestation';
