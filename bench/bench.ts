@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultParams } from '../migrations/params';
+import { defaultParams } from '../tests/fixtures/embedded/params';
 import { buildAll } from '../tools/build';
 import { startEmbedded } from '../tests/fixtures/embedded/env';
 import { initializeMarket } from '../tests/fixtures/embedded/market';

@@ -3,7 +3,7 @@
  * the whole job lifecycle per tier (post → assign → submit → finalize), transactions and
  * signatures per job, and the rent a job locks and gets back. Reported, never asserted.
  */
-import { defaultParams } from '../migrations/params';
+import { defaultParams } from '../tests/fixtures/embedded/params';
 import { startEmbedded } from '../tests/fixtures/embedded/env';
 import { Market, TIERS, type TierName } from '../tests/fixtures/embedded/market';
 import { unitsOf, type TxResult } from '../tests/fixtures/embedded/tx';

@@ -5,7 +5,7 @@
  * program's alone (the precompile's cost is outside them on either runtime).
  */
 import { Keypair } from '@solana/web3.js';
-import { defaultParams } from '../migrations/params';
+import { defaultParams } from '../tests/fixtures/embedded/params';
 import { startEmbedded } from '../tests/fixtures/embedded/env';
 import { big, hash32, type Actor } from '../tests/fixtures/embedded/market';
 import { unitsOf, type TxResult } from '../tests/fixtures/embedded/tx';

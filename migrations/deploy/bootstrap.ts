@@ -6,7 +6,7 @@
  * Addresses the bootstrap creates (mints, the fallback reward vault) come from keypairs derived
  * from the admin key and a label, so a re-run finds what an earlier run created.
  */
-import { AnchorProvider, BN, Program, Wallet, type Idl } from '@coral-xyz/anchor';
+import { AnchorProvider, Program, Wallet, type Idl } from '@coral-xyz/anchor';
 import {
   ACCOUNT_SIZE,
   createAssociatedTokenAccountIdempotentInstruction,
@@ -24,7 +24,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findConfigPda } from '../../sdk/src/pda';
-import * as params from '../params';
+import { defaultMarketParams, defaultPoolParams } from '../../sdk/src/flows/settings';
+import { peerMarket, peerStaking } from '../../sdk/src/programs';
 import { readKeypair, writeKeypair, type ClusterKind } from './cluster';
 import { programDataAddress } from './loader';
 import { airdrop, type TxSender } from './send';
@@ -177,19 +178,16 @@ export function idlConstPda(idl: Idl, instruction: string, account: string, prog
   return PublicKey.findProgramAddressSync(acc.pda.seeds.map((s) => Buffer.from(s.value as number[])), programId)[0];
 }
 
-/** Staking defaults: params.ts' when it has them, else product.md's (7-day cooldown, 1 $PEER minimum) within the IDL's bounds. */
-function poolParams(idl: Idl): Record<string, unknown> {
-  const fromParams = (params as Record<string, unknown>).defaultPoolParams ?? (params as Record<string, unknown>).defaultStakingParams;
-  if (typeof fromParams === 'function') return (fromParams as () => Record<string, unknown>)();
-  const constant = (name: string): bigint | null => {
-    const c = (idl.constants ?? []).find((k) => k.name === name);
-    return c ? BigInt(c.value) : null;
-  };
-  const clamp = (v: bigint, lo: bigint | null, hi: bigint | null) => (lo !== null && v < lo ? lo : hi !== null && v > hi ? hi : v);
-  return {
-    unstakeCooldownSecs: Number(clamp(7n * 86_400n, constant('MIN_UNSTAKE_COOLDOWN_SECS'), constant('MAX_UNSTAKE_COOLDOWN_SECS'))),
-    minStake: new BN(clamp(PEER, null, constant('MAX_MIN_STAKE')).toString()),
-  };
+/**
+ * The default economics, from their one home (the SDK's `defaultMarketParams` and
+ * `defaultPoolParams`, product.md's values for $PEER with PEER_DECIMALS), encoded for Anchor.
+ */
+function marketParams(): unknown {
+  return peerMarket.toAnchor(defaultMarketParams(PEER_DECIMALS), { defined: { name: 'configParams' } }, 'params');
+}
+
+function poolParams(): unknown {
+  return peerStaking.toAnchor(defaultPoolParams(PEER_DECIMALS), { defined: { name: 'poolParams' } }, 'params');
 }
 
 async function initializeStaking(
@@ -208,7 +206,7 @@ async function initializeStaking(
   }
   const staking = new Program({ ...idl, address: programId.toBase58() }, provider(sender));
   const ix = await staking.methods
-    .initialize(poolParams(idl))
+    .initialize(poolParams())
     .accountsPartial({
       admin: sender.payer.publicKey,
       programData: programDataAddress(programId),
@@ -266,7 +264,7 @@ export async function bootstrap(sender: TxSender, opts: BootstrapOptions): Promi
     } else {
       const program = new Program({ ...marketProgram.idl, address: marketProgram.programId.toBase58() }, provider(sender));
       const ix = await program.methods
-        .initializeConfig(params.defaultParams())
+        .initializeConfig(marketParams())
         .accountsPartial({
           admin: payer.publicKey,
           config,

@@ -1,5 +1,5 @@
 import { BN } from '@coral-xyz/anchor';
-import type { ConfigParams } from '../../migrations/params';
+import type { ConfigParams } from '../fixtures/embedded/params';
 
 /** Every bound of every parameter, on both sides: each breach fails with its own error. */
 export const OUT_OF_BOUNDS: { what: string; error: string; edit: (p: ConfigParams) => void }[] = [

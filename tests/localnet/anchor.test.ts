@@ -8,7 +8,8 @@ import { Keypair, type Connection, type PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import type { Localnet } from '../../localnet';
 import { deployAll } from '../../migrations/deploy';
-import { defaultParams } from '../../migrations/params';
+import { defaultMarketParams } from '../../sdk/src/flows/settings';
+import { defaultParams, sdkConfigParams, type ConfigParams } from '../fixtures/embedded/params';
 import { findConfigPda } from '../../sdk/src/pda';
 import { programIdl } from '../../tools/workspace';
 import { connect, fundedWallet, startTestLocalnet, stop, tempDir } from './helpers';
@@ -40,11 +41,11 @@ describe('localnet: Anchor round trips', () => {
     wallets.remove();
   });
 
-  it('fetches the config account the deploy script initialised', async () => {
-    const cfg = (await accounts.fetch(config)) as { admin: PublicKey; params: { workerFeeBps: number; stakerShareBps: number } };
+  it('fetches the config account the deploy script initialised with the SDK\'s default economics', async () => {
+    const cfg = (await accounts.fetch(config)) as { admin: PublicKey; params: ConfigParams };
     assert.ok(cfg.admin.equals(admin.publicKey));
-    assert.equal(cfg.params.workerFeeBps, defaultParams().workerFeeBps);
-    assert.equal(cfg.params.stakerShareBps, defaultParams().stakerShareBps);
+    // migrations/ has no copy of the defaults: it deploys the SDK's defaultMarketParams.
+    assert.deepEqual(sdkConfigParams(cfg.params), defaultMarketParams());
   });
 
   it('finds program accounts by discriminator (memcmp) through account.all()', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startLocalnet, type AccountState, type Localnet } from '../../localnet';
 import { builtPrograms, deployAll } from '../../migrations/deploy';
 import { confirmSignature } from '../../migrations/deploy/send';
-import { defaultParams } from '../../migrations/params';
+import { defaultParams } from '../fixtures/embedded/params';
 import { programIdl } from '../../tools/workspace';
 import { connect, fundedWallet, killChildren, rpc, type RpcReply, spawnLocalnet, startTestLocalnet, stop, tempDir, transferTx, waitForSlotAfter } from './helpers';
 

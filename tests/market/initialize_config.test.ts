@@ -7,7 +7,7 @@ import { AccountLayout, MINT_SIZE, MintLayout, TOKEN_PROGRAM_ID, unpackAccount }
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
-import { defaultParams, type ConfigParams } from '../../migrations/params';
+import { defaultParams, type ConfigParams } from '../fixtures/embedded/params';
 import {
   initializeConfigAccounts,
   initializeConfigIx,

@@ -8,7 +8,7 @@
  */
 import { PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { defaultParams } from '../../migrations/params';
+import { defaultParams } from '../fixtures/embedded/params';
 import { startEmbedded } from '../fixtures/embedded/env';
 import {
   big,

@@ -3,7 +3,7 @@ import { AnchorError, BorshCoder, EventParser } from '@coral-xyz/anchor';
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
-import { defaultParams, type ConfigParams } from '../../migrations/params';
+import { defaultParams, type ConfigParams } from '../fixtures/embedded/params';
 import { initializeMarket, type MarketAccounts } from '../fixtures/embedded/market';
 import { OUT_OF_BOUNDS } from '../harness/params';
 import { expectUnchanged, snapshot } from '../harness/state';

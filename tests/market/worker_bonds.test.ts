@@ -5,7 +5,7 @@
 import { BN } from '@coral-xyz/anchor';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { defaultParams } from '../../migrations/params';
+import { defaultParams } from '../fixtures/embedded/params';
 import { startEmbedded } from '../fixtures/embedded/env';
 import { big, Market, PEER, workerSettings, type Actor } from '../fixtures/embedded/market';
 import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';

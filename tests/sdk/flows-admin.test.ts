@@ -3,12 +3,10 @@
  * market (the market's staking reward vault is the pool's), show/update parameters, matchers,
  * fee sweeps; only the admin can.
  */
-import { BN } from '@coral-xyz/anchor';
-import { PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import * as sdk from '../../sdk/src';
 import { isPeerMarketError, isPeerStakingError } from '../../sdk/src';
-import { defaultParams } from '../../migrations/params';
+import { defaultParams, sdkConfigParams } from '../fixtures/embedded/params';
 import { PEER, sdkFixture, USDC, type SdkFixture } from './helpers';
 
 describe('sdk: admin flows', () => {
@@ -32,13 +30,9 @@ describe('sdk: admin flows', () => {
     assert.ok(o.pool.data.treasury.equals(init.treasury));
   });
 
-  it('the SDK\'s defaults are the deployment defaults (migrations/params.ts)', () => {
-    const m = defaultParams() as unknown as Record<string, unknown>;
-    const s = sdk.defaultMarketParams() as unknown as Record<string, unknown>;
-    assert.deepEqual(Object.keys(s).sort(), Object.keys(m).sort());
-    const norm = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(norm) : typeof v === 'bigint' || BN.isBN(v) ? String(v) : v instanceof PublicKey ? v.toBase58() : v;
-    for (const k of Object.keys(s)) assert.deepEqual(norm(s[k]), norm(m[k]), k);
+  it('the fixtures\' Anchor-encoded defaults are the SDK\'s (the one home of the economics)', () => {
+    assert.deepEqual(sdkConfigParams(defaultParams()), sdk.defaultMarketParams());
+    assert.equal(defaultParams().minBond[1].toString(), (1_000n * PEER).toString());
   });
 
   it('cannot initialize twice', async () => {

@@ -1,7 +1,7 @@
 /** Shared setup of the verification suites: a market on either runtime, with its actors. */
 import { Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
-import type { ConfigParams } from '../../migrations/params';
-import { defaultParams } from '../../migrations/params';
+import type { ConfigParams } from '../fixtures/embedded/params';
+import { defaultParams } from '../fixtures/embedded/params';
 import { startEmbedded, type EmbeddedEnv } from '../fixtures/embedded/env';
 import { startLiteSvm } from '../fixtures/embedded/litesvm';
 import { big, hash32, type Actor, type Call } from '../fixtures/embedded/market';

@@ -92,7 +92,7 @@ export function describeSettings(s: WorkerSettings): WorkerSettingsInput & { mod
   };
 }
 
-/** product.md's economics (the same values as migrations/params.ts), for $PEER with 9 decimals. */
+/** product.md's economics (their one home: deployment, the CLI and the test fixtures read them here), for $PEER with 9 decimals. */
 export function defaultMarketParams(peerDecimals = 9): ConfigParams {
   const unit = 10n ** BigInt(peerDecimals);
   return {
