@@ -53,18 +53,17 @@ export function crankSettings(c: KeepersConfig): CrankSettings {
 }
 
 /**
- * Whether `resolve_challenge` would succeed now (the program's rule): after the commit phase,
- * one side at quorum with more votes than the other could still reach, or the reveal phase over.
+ * Whether to try `resolve_challenge` now: never during the commit phase or once resolved; always
+ * after the reveal phase; in between only once votes were revealed (an early decision). The
+ * program decides; a "still undecided" answer from the simulation is a benign race, and the
+ * in-flight map spaces out the attempts. (Deliberately not a copy of the program's quorum rule,
+ * which may change.)
  */
-export function challengeResolvable(ch: Challenge, quorum: number, now: bigint): boolean {
+export function challengeWorthResolving(ch: Challenge, now: bigint): boolean {
+  if ((ch as Challenge & { resolved?: boolean }).resolved === true) return false;
   if (now < ch.commitDeadline) return false;
-  const over = now >= ch.revealDeadline;
-  const pending = over ? 0 : Math.max(0, ch.commits - ch.reveals);
-  const forChallenger = ch.votesForChallenger;
-  const forWorker = ch.votesForWorker;
-  if (forChallenger >= quorum && forWorker + pending < forChallenger) return true;
-  if (forWorker >= quorum && forChallenger + pending < forWorker) return true;
-  return over;
+  if (now >= ch.revealDeadline) return true;
+  return ch.reveals > 0;
 }
 
 export class CranksBot implements Bot {
@@ -119,7 +118,7 @@ export class CranksBot implements Bot {
     for (const job of expirable) {
       actions.push({ key: `expire:${job.address.toBase58()}`, kind: 'expire', instructions: [expireJobInstruction(job, info.peerMint, programId)], fields: { job: job.address.toBase58(), worker: job.data.worker.toBase58() } });
     }
-    const resolvable = challenges.filter((c) => challengeResolvable(c.data, config.params.voteQuorum, now));
+    const resolvable = challenges.filter((c) => challengeWorthResolving(c.data, now));
     if (resolvable.length) {
       // The refund goes to the job's client: read the jobs (one request per 100).
       const jobs = await ctx.transport.getAccounts(resolvable.map((c) => c.data.job));
