@@ -1,0 +1,243 @@
+/**
+ * One chat request as one market job: pick a worker (keepers' quality score, the gateway's own
+ * capacity slots), hold the credits in the ledger under the job address, post the job (pinned,
+ * and assigned by the gateway itself when it is a registered matcher, otherwise by a keeper or
+ * the worker's self-claim), seal the request to the assigned worker (its enclave for
+ * confidential jobs), stream the answer from the worker's endpoint, and check the sealed result
+ * against the job's on-chain output hash (and the enclave signature). Open-tier jobs are
+ * finalized at once; the reconciler settles the rest when the chain does.
+ */
+import { PublicKey } from '@solana/web3.js';
+import { randomBytes } from 'node:crypto';
+import type { Account } from '../sdk/src/accounts/fetch';
+import { jobAccount, workerAccount, type Job, type Tier, type Worker } from '../sdk/src/accounts/market';
+import { walletSecretKey, type PeerContext } from '../sdk/src/context';
+import { jobReplyKeypair, sealPrompt, toHex, verifyEnclaveSignature, verifyResult } from '../sdk/src/crypto/envelope';
+import { commitRequest } from '../sdk/src/crypto/request';
+import { sealingKeyFor } from '../sdk/src/flows/client';
+import { ProgramError, TransactionExpiredError } from '../sdk/src/errors';
+import type { Logger } from '../service-kit/log';
+import { GatewayError, notFound, unavailable, upstream } from './errors';
+import type { Ledger } from './ledger';
+import type { Candidate, WorkerDirectory } from './market/directory';
+import { runOnWorker, WorkerFailure } from './market/worker-link';
+import type { ChainWriter } from './market/writer';
+import type { ChatRequest, PeerProof, TierName, Usage } from './openai';
+
+export interface JobSettings {
+  /** The gateway assigns its own choice in the post transaction (it is a registered matcher). */
+  selfAssign: boolean;
+  assignTimeoutMs: number;
+  answerTimeoutMs: number;
+  retries: number;
+  defaultMaxPrice: bigint;
+}
+
+export interface Quote {
+  model: Uint8Array;
+  /** Credits the request may cost: the best worker's price (self-assign) or the cap. */
+  credits: bigint;
+  cap: bigint;
+  candidates: Candidate[];
+}
+
+export type RunEvent =
+  | { type: 'job'; job: PublicKey; worker: PublicKey; postTx: string; held: bigint }
+  | { type: 'text'; text: string }
+  | { type: 'done'; text: string; finishReason: 'stop' | 'length'; usage: Usage; peer: PeerProof };
+
+/** Where a request's credits come from: a ledger account, or (local mode) the wallet itself. */
+export type Funding = { kind: 'account'; accountId: string } | { kind: 'wallet' };
+
+export class JobRunner {
+  constructor(
+    private readonly ctx: PeerContext,
+    private readonly ledger: Ledger,
+    private readonly writer: ChainWriter,
+    private readonly directory: WorkerDirectory,
+    private readonly settings: JobSettings,
+    private readonly log: Logger,
+    private readonly onFinalize: (job: PublicKey) => void,
+  ) {}
+
+  /** What a request would cost and who could serve it; 404 for an unknown model, 503 for no worker. */
+  async quote(req: ChatRequest): Promise<Quote> {
+    const model = await this.directory.resolveModel(req.model);
+    if (!model) throw notFound(`The model \`${req.model}\` does not exist or no live worker serves it (GET /v1/models lists them)`, 'model', 'model_not_found');
+    const cap = req.maxPrice ?? this.settings.defaultMaxPrice;
+    const { list, why } = await this.directory.candidates({ model, tier: req.tier, maxPrice: cap, pinned: req.worker });
+    if (list.length === 0) throw unavailable(`no worker can take this ${req.tier} job: ${why}`);
+    const credits = this.settings.selfAssign ? list.reduce((m, c) => (c.price < m ? c.price : m), list[0].price) : cap;
+    return { model, credits, cap, candidates: list };
+  }
+
+  /** Waits for a free slot on the best candidate that has one (bounded by the assign timeout). */
+  private async acquire(cands: Candidate[], budget: bigint, signal: AbortSignal): Promise<Candidate> {
+    const deadline = Date.now() + this.settings.assignTimeoutMs;
+    const usable = cands.filter((c) => c.price <= budget);
+    if (usable.length === 0) throw unavailable('no worker is priced within what this request may spend');
+    for (;;) {
+      for (const c of usable) if (this.directory.tryAcquire(c.worker)) return c;
+      if (signal.aborted) throw new GatewayError(499, 'the client went away', 'invalid_request_error', 'client_closed');
+      if (Date.now() > deadline) throw unavailable(`every eligible worker stayed at capacity for ${this.settings.assignTimeoutMs} ms`, 'at_capacity');
+      await this.directory.slotFreed(Math.max(1, deadline - Date.now()));
+    }
+  }
+
+  /**
+   * Runs the request. The caller has authorized `funding` for up to `budget` credits (x402: what
+   * was paid). Yields the job, the text as it streams, then the verified outcome.
+   */
+  async *run(req: ChatRequest, quote: Quote, funding: Funding, budget: bigint, signal: AbortSignal): AsyncGenerator<RunEvent> {
+    const tried = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const cands = quote.candidates.filter((c) => !tried.has(c.worker.address.toBase58()));
+      if (cands.length === 0) throw upstream('every eligible worker failed this request', 'workers_failed');
+      const cand = await this.acquire(cands, budget, signal);
+      tried.add(cand.worker.address.toBase58());
+      let released = false;
+      const release = () => {
+        if (!released) this.directory.release(cand.worker.address);
+        released = true;
+      };
+      try {
+        yield* this.runOnce(req, quote, cand, funding, budget, signal);
+        return;
+      } catch (err) {
+        // Retry elsewhere only when the worker failed before it started (nothing streamed).
+        const retryable = err instanceof WorkerFailure && err.beforeAccept && attempt < this.settings.retries && !signal.aborted;
+        if (!retryable) throw err instanceof WorkerFailure ? upstream(err.message, err.code) : err;
+        this.log.warn('job.retry', { worker: cand.worker.address.toBase58(), code: err.code });
+      } finally {
+        release();
+      }
+    }
+  }
+
+  private async *runOnce(req: ChatRequest, quote: Quote, cand: Candidate, funding: Funding, budget: bigint, signal: AbortSignal): AsyncGenerator<RunEvent> {
+    const tier = req.tier as Tier;
+    const maxPrice = this.settings.selfAssign ? cand.price : budget;
+    const { nonce, job } = this.writer.allocate();
+    const jobKey = job.toBase58();
+    const opening = commitRequest({ messages: req.messages, maxTokens: req.maxTokens });
+    const secret = walletSecretKey(this.ctx);
+    if (!secret) throw new Error('the gateway wallet has no secret key');
+    const reply = jobReplyKeypair(secret, job);
+    const seed = req.seed ?? new DataView(new Uint8Array(randomBytes(8)).buffer).getBigUint64(0, true);
+
+    if (funding.kind === 'account') {
+      this.ledger.hold({ job: jobKey, accountId: funding.accountId, amount: maxPrice, nonce, tier, worker: cand.worker.address.toBase58() });
+    }
+    let postTx: string;
+    try {
+      const posted = await this.writer.post({
+        job,
+        nonce,
+        request: { tier, model: quote.model, maxPrice, seed, promptCommitment: opening.commitment, pinnedWorker: cand.worker.address },
+        assignTo: this.settings.selfAssign ? cand.worker.address : null,
+      });
+      postTx = posted.signature;
+    } catch (err) {
+      const definite = err instanceof ProgramError || err instanceof TransactionExpiredError;
+      if (funding.kind === 'account') {
+        if (definite) this.ledger.settleHold(jobKey, 0n);
+        else this.ledger.markHold(jobKey, 'abandoned');
+      }
+      this.log.warn('job.post_failed', { job: jobKey, definite, error: (err as Error).message });
+      if (err instanceof ProgramError && err.errorName === 'InsufficientCredits') throw unavailable('the gateway\'s on-chain credits are short; try again shortly', 'gateway_credits');
+      throw unavailable(`the job could not be posted: ${(err as Error).message}`, 'post_failed');
+    }
+    this.log.info('job.posted', { job: jobKey, worker: cand.worker.address.toBase58(), tier, max_price: maxPrice.toString(), tx: postTx });
+    yield { type: 'job', job, worker: cand.worker.address, postTx, held: maxPrice };
+
+    let finished = false;
+    try {
+      const assigned = await this.waitAssigned(job, signal);
+      const worker = (await workerAccount.fetch(this.ctx.transport, assigned.data.worker, { programId: this.ctx.programs.market })).data;
+      const sealingKey = sealingKeyFor(worker, tier);
+      const envelope = sealPrompt({ job, opening, workerKey: sealingKey, reply }).envelope;
+      const timeout = AbortSignal.timeout(this.settings.answerTimeoutMs);
+      const both = AbortSignal.any([signal, timeout]);
+      let streamed = '';
+      let result = null;
+      for await (const ev of runOnWorker({ endpoint: cand.endpoint, job, envelope, resultKey: sealingKey, reply, signal: both })) {
+        if (ev.type === 'text') {
+          streamed += ev.text;
+          yield { type: 'text', text: ev.text };
+        } else if (ev.type === 'result') result = ev.result;
+      }
+      if (!result) throw new WorkerFailure('no result', 'no_result', false);
+      const checked = await this.verify(job, worker, assigned.data.worker, tier, result.envelope, result.enclaveSignature, reply, sealingKey);
+      if (checked.text !== streamed) throw upstream('the streamed text differs from the sealed result', 'stream_mismatch');
+      if (funding.kind === 'account') this.ledger.markHold(jobKey, 'answered');
+      finished = true;
+      if (tier === 'open') this.onFinalize(job);
+      const usage = { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens };
+      yield {
+        type: 'done',
+        text: checked.text,
+        finishReason: result.stopReason === 'max_tokens' ? 'length' : 'stop',
+        usage,
+        peer: {
+          job: jobKey,
+          worker: assigned.data.worker.toBase58(),
+          tier: req.tier as TierName,
+          price: assigned.data.price.toString(),
+          output_hash: toHex(checked.outputHash),
+          post_tx: postTx,
+          verified: true,
+          enclave_verified: checked.enclaveVerified,
+        },
+      };
+    } finally {
+      // A request that ends without a verified answer leaves its job to the reconciler, which
+      // cancels, expires or finalizes it as the chain allows; the hold follows the chain.
+      if (!finished && funding.kind === 'account') this.ledger.markHold(jobKey, 'abandoned');
+      if (!finished) this.log.warn('job.abandoned', { job: jobKey, client_gone: signal.aborted });
+    }
+  }
+
+  private async waitAssigned(job: PublicKey, signal: AbortSignal): Promise<Account<Job>> {
+    const deadline = Date.now() + this.settings.assignTimeoutMs;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+      const acc = await jobAccount.fetchMaybe(this.ctx.transport, job, { programId: this.ctx.programs.market });
+      if (acc && acc.data.status !== 'open') return acc;
+      if (!acc) throw upstream('the job closed before it was assigned', 'job_closed');
+      if (signal.aborted) throw new GatewayError(499, 'the client went away', 'invalid_request_error', 'client_closed');
+      if (Date.now() > deadline) throw unavailable(`no worker took the job within ${this.settings.assignTimeoutMs} ms`, 'not_assigned');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  /** The sealed result against the chain: opens with the worker's key, hashes to the job's output_hash. */
+  private async verify(
+    job: PublicKey,
+    worker: Worker,
+    workerAddress: PublicKey,
+    tier: Tier,
+    envelopeB64: string,
+    enclaveSignatureB64: string | null,
+    reply: { publicKey: Uint8Array; secretKey: Uint8Array },
+    resultKey: Uint8Array,
+  ): Promise<{ text: string; outputHash: Uint8Array; enclaveVerified: boolean | null }> {
+    const acc = await jobAccount.fetchMaybe(this.ctx.transport, job, { programId: this.ctx.programs.market });
+    if (!acc || (acc.data.status !== 'submitted' && acc.data.status !== 'disputed') || !acc.data.worker.equals(workerAddress)) {
+      throw upstream('the worker sent a result but its on-chain commitment is missing', 'no_commitment');
+    }
+    let verified;
+    try {
+      verified = verifyResult({ envelope: new Uint8Array(Buffer.from(envelopeB64, 'base64')), reply, workerKey: resultKey, expectedOutputHash: acc.data.outputHash });
+    } catch (err) {
+      throw upstream(`the result does not match the on-chain output hash: ${(err as Error).message}`, 'result_mismatch');
+    }
+    let enclaveVerified: boolean | null = null;
+    if (tier === 'confidential') {
+      if (!enclaveSignatureB64) throw upstream('a confidential result came without its enclave signature', 'no_enclave_signature');
+      enclaveVerified = verifyEnclaveSignature({ job, outputHash: verified.outputHash, signature: new Uint8Array(Buffer.from(enclaveSignatureB64, 'base64')), enclaveKey: worker.enclaveKey });
+      if (!enclaveVerified) throw upstream('the enclave signature does not verify against the worker\'s registered enclave key', 'bad_enclave_signature');
+    }
+    return { text: verified.text, outputHash: verified.outputHash, enclaveVerified };
+  }
+}
+
+export { PublicKey };
