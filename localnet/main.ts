@@ -1,13 +1,18 @@
 /**
- * `peer localnet` / `npm run localnet`: the local Solana network on 127.0.0.1:8899 (JSON-RPC)
- * and :8900 (WebSocket).
+ * `npm run localnet` (and the CLI's entry): the local Solana network on 127.0.0.1:8899 (JSON-RPC)
+ * and :8900 (WebSocket). Reads flags, hands them to the configuration (config.ts) and runs the
+ * service (service.ts) until SIGINT/SIGTERM.
  *
- *   tsx localnet/main.ts [--rpc-port N] [--ws-port N] [--ledger DIR] [--reset] [--slot-ms N] [--quiet]
+ *   tsx localnet/main.ts [--config FILE] [--rpc-port N] [--ws-port N] [--ledger DIR] [--reset] [--slot-ms N] [--host H] [--quiet]
  */
-import { DEFAULT_RPC_PORT, DEFAULT_SLOT_MS, startLocalnet, type LocalnetOptions } from './index';
+import { runService } from '../service-kit/lifecycle';
+import { loadLocalnetConfig } from './config';
+import { DEFAULT_RPC_PORT, DEFAULT_SLOT_MS } from './index';
+import { startLocalnetService } from './service';
 
 const USAGE = `usage: localnet [options]
 
+  --config FILE   YAML file with any of the settings below (rpc_port, ws_port, ledger, ...)
   --rpc-port N    JSON-RPC port (default ${DEFAULT_RPC_PORT}; 0 picks a free port)
   --ws-port N     WebSocket port (default: RPC port + 1)
   --ledger DIR    keep the ledger in DIR across restarts (default: in memory only)
@@ -15,118 +20,65 @@ const USAGE = `usage: localnet [options]
   --slot-ms N     milliseconds per slot (default ${DEFAULT_SLOT_MS})
   --host HOST     127.0.0.1 (default), localhost or ::1
   --quiet         no log lines, only the startup summary
-  -h, --help      this help`;
+  -h, --help      this help
+
+Every setting can also come from PEER_LOCALNET_<SETTING> (e.g. PEER_LOCALNET_RPC_PORT);
+flags win over the environment, the environment over the file.`;
 
 export class UsageError extends Error {}
 
-export interface CliOptions extends LocalnetOptions {
-  quiet: boolean;
+export interface ParsedArgs {
+  /** The YAML configuration file, when given. */
+  file?: string;
+  /** Settings by schema key (config.ts), as given; config.ts validates them. */
+  flags: Record<string, string | boolean>;
 }
 
-function intFlag(name: string, value: string | undefined, min: number, max: number): number {
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a number (got "${value}")`);
-  const n = Number(value);
-  if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max} (got ${n})`);
-  return n;
-}
+const VALUE_FLAGS: Record<string, string> = {
+  '--rpc-port': 'rpc_port',
+  '--ws-port': 'ws_port',
+  '--ledger': 'ledger',
+  '--slot-ms': 'slot_ms',
+  '--host': 'host',
+};
+const SWITCHES: Record<string, string> = { '--reset': 'reset', '--quiet': 'quiet' };
 
-export function parseArgs(argv: string[]): CliOptions | 'help' {
-  const out: CliOptions = { quiet: false };
+/** The command line's syntax only (unknown options, missing values); values are checked by config.ts. */
+export function parseArgs(argv: string[]): ParsedArgs | 'help' {
+  const out: ParsedArgs = { flags: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => (inline !== undefined ? inline : argv[++i]);
-    switch (flag) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--rpc-port':
-        out.rpcPort = intFlag(flag, value(), 0, 65535);
-        break;
-      case '--ws-port':
-        out.wsPort = intFlag(flag, value(), 0, 65535);
-        break;
-      case '--slot-ms':
-        out.slotMs = intFlag(flag, value(), 10, 60_000);
-        break;
-      case '--ledger': {
-        const dir = value();
-        if (!dir || dir.startsWith('--')) throw new UsageError('--ledger needs a directory');
-        out.ledgerDir = dir;
-        break;
-      }
-      case '--host': {
-        const host = value();
-        if (!host || host.startsWith('--')) throw new UsageError('--host needs a value');
-        out.host = host;
-        break;
-      }
-      case '--reset':
-        out.reset = true;
-        break;
-      case '--quiet':
-        out.quiet = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${arg}`);
+    if (flag === '-h' || flag === '--help') return 'help';
+    if (flag in SWITCHES && inline === undefined) {
+      out.flags[SWITCHES[flag]] = true;
+      continue;
     }
+    if (flag === '--config' || flag in VALUE_FLAGS) {
+      const value = inline !== undefined ? inline : argv[++i];
+      if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      if (flag === '--config') out.file = value;
+      else out.flags[VALUE_FLAGS[flag]] = value;
+      continue;
+    }
+    throw new UsageError(`unknown option ${arg}`);
   }
-  if (out.reset && !out.ledgerDir) throw new UsageError('--reset needs --ledger DIR (without a ledger every start is already clean)');
-  if (out.rpcPort !== undefined && out.wsPort !== undefined && out.rpcPort !== 0 && out.rpcPort === out.wsPort) throw new UsageError('--rpc-port and --ws-port must differ');
   return out;
 }
 
-async function main(): Promise<void> {
-  let opts: CliOptions | 'help';
-  try {
-    opts = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`localnet: ${err.message}\n\n${USAGE}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  if (opts === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const net = await startLocalnet({ ...opts, log: opts.quiet ? false : (line) => process.stderr.write(`[localnet] ${line}\n`) });
-  process.stdout.write(
-    [
-      'Peer Cycles localnet (litesvm runtime)',
-      `  JSON-RPC   ${net.rpcUrl}`,
-      `  WebSocket  ${net.wsUrl}`,
-      `  genesis    ${net.genesisHash}`,
-      `  faucet     ${net.faucet.toBase58()}`,
-      `  ledger     ${net.ledgerDir ?? '(in memory; pass --ledger DIR to keep state)'}`,
-      '',
-    ].join('\n'),
-  );
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.stderr.write(`[localnet] ${signal} again: exiting without a clean shutdown\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    process.stderr.write(`[localnet] ${signal}: shutting down\n`);
-    net.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`[localnet] shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-}
-
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`localnet: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+  let args: ParsedArgs | 'help';
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`localnet: ${err.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+  } else {
+    const { file, flags } = args;
+    runService('localnet', async () => startLocalnetService(loadLocalnetConfig({ file, flags, env: process.env })));
+  }
 }
