@@ -1,6 +1,6 @@
 /**
  * The Transport over solana-bankrun's BanksClient, so the SDK's flows run unchanged against the
- * real programs in tests (`startEmbedded` in tools/embedded, or any `start()` context).
+ * real programs in tests (`startEmbedded` in tests/fixtures/embedded, or any `start()` context).
  *
  * BanksClient has no getProgramAccounts: this transport remembers every address that appeared in
  * a transaction it processed (every account a program can create or change is in some
