@@ -33,6 +33,7 @@ import { validatorRegisterCommand } from './commands/validator/register';
 import { validatorStatusCommand } from './commands/validator/status';
 import { validatorVoteCommand } from './commands/validator/vote';
 import { withdrawCommand } from './commands/withdraw';
+import { addKeeperCommands } from './commands/keeper/run';
 import { workerBondCommand } from './commands/worker/bond';
 import { workerClaimCommand } from './commands/worker/claim';
 import { workerPauseCommand, workerResumeCommand } from './commands/worker/pause';
@@ -405,6 +406,7 @@ Examples:
     .option('--pool-treasury <token-account>', 'new USDC treasury of the staking pool')
     .action(action('required', (ctx, cmd) => adminConfigUpdateCommand(ctx, { params: paramValues(cmd.opts()), poolTreasury: cmd.opts().poolTreasury })));
 
+  addKeeperCommands(program);
   return program;
 }
 
