@@ -34,6 +34,7 @@ import { validatorStatusCommand } from './commands/validator/status';
 import { validatorVoteCommand } from './commands/validator/vote';
 import { withdrawCommand } from './commands/withdraw';
 import { addKeeperCommands } from './commands/keeper/run';
+import { addAttestCommands } from './commands/attest';
 import { workerBondCommand } from './commands/worker/bond';
 import { workerClaimCommand } from './commands/worker/claim';
 import { workerPauseCommand, workerResumeCommand } from './commands/worker/pause';
@@ -407,6 +408,7 @@ Examples:
     .action(action('required', (ctx, cmd) => adminConfigUpdateCommand(ctx, { params: paramValues(cmd.opts()), poolTreasury: cmd.opts().poolTreasury })));
 
   addKeeperCommands(program);
+  addAttestCommands(program, run.print);
   return program;
 }
 
