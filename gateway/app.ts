@@ -66,7 +66,8 @@ export function gatewayApp(d: AppDeps): Hono {
 
   const limit = bodyLimit({
     maxSize: d.defaults.maxBodyBytes,
-    onError: (c) => json(c, new GatewayError(413, `the request body is larger than ${d.defaults.maxBodyBytes} bytes`, 'invalid_request_error', 'request_too_large')),
+    // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
+    onError: (c) => (c.header('connection', 'close'), json(c, new GatewayError(413, `the request body is larger than ${d.defaults.maxBodyBytes} bytes`, 'invalid_request_error', 'request_too_large'))),
   });
 
   async function readJson(c: Context): Promise<unknown> {
