@@ -12,6 +12,7 @@ import { startEmbedded } from '../tests/fixtures/embedded/env';
 import { initializeMarket } from '../tests/fixtures/embedded/market';
 import { send, unitsOf } from '../tests/fixtures/embedded/tx';
 import { REPO_ROOT } from '../tools/workspace';
+import { measureAttestation } from './attestation';
 import { measureLocalnet } from './localnet';
 import { measureMarket, type CuRow } from './market';
 import { measureSdk } from './sdk';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   await measureStaking(rows);
   const sdk = await measureSdk();
   const localnet = await measureLocalnet();
+  const attestation = measureAttestation();
 
   section(`Build: toolchain + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
   console.table(sizes);
@@ -56,6 +58,8 @@ async function main(): Promise<void> {
   console.table(sdk.map(({ calls: _calls, ...r }) => r));
   section('Local network (JSON-RPC over loopback, litesvm)');
   console.table(localnet);
+  section('Attestation: verification time per published SEV-SNP report and TDX quote (from scratch each time)');
+  console.table(attestation);
 
   const outDir = join(REPO_ROOT, '.bench');
   mkdirSync(outDir, { recursive: true });
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
     jobLifecycles: lifecycles,
     sdkFlows: sdk,
     localnet,
+    attestation,
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
   console.log(`\nwrote ${join('.bench', 'results.json')}`);
