@@ -21,3 +21,6 @@ declare module '@x402/svm/exact/facilitator' {
 declare module '@x402/svm/exact/client' {
   export * from '@x402/svm/dist/cjs/exact/client/index';
 }
+declare module '@x402/fetch' {
+  export * from '@x402/fetch/dist/cjs/index';
+}
