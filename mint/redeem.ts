@@ -16,7 +16,7 @@
  * A malformed, foreign, replayed or insufficient token is refused with 400 and the Cashu error
  * code, and no credits move: the spend is one SQLite transaction.
  */
-import { createOutputs, encodePaymentRequest, unblindOutputs } from '../sdk/src/privacy/wallet';
+import { createOutputs, decodeChangeHeader, encodeChangeHeader, encodePaymentRequest, unblindOutputs } from '../sdk/src/privacy/wallet';
 import { decodeToken, encodeTokenV4, TokenError, type BlindSignature, type BlindedMessage } from '../sdk/src/privacy/token';
 import { CODES, MintError } from './errors';
 import type { Ledger } from './ledger';
@@ -53,19 +53,14 @@ export function paymentRequired(price: number, mintUrl: string): { status: 402; 
 
 /** Parses `X-Cashu-Change`; a malformed header is a clear MintError. */
 export function parseChangeHeader(value: string | undefined | null): BlindedMessage[] | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
-    if (!Array.isArray(parsed)) throw new Error('not an array');
-    return parsed as BlindedMessage[];
+    return decodeChangeHeader<BlindedMessage>(value);
   } catch {
     throw new MintError(CODES.badRequest, 'X-Cashu-Change must be base64url JSON: an array of blinded messages');
   }
 }
 
-export function encodeChangeHeader(value: BlindedMessage[] | BlindSignature[]): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
+export { encodeChangeHeader };
 
 export function redeem(ledger: Ledger, req: RedeemRequest, mintUrl: string): Redemption {
   if (!Number.isSafeInteger(req.price) || req.price < 1) throw new MintError(CODES.badRequest, 'price must be a positive whole number of credits');

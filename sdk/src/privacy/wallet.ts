@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { blindMessage, pointFromHex, randomScalar, secretPoint, splitAmount, unblindSignature, verifyDleq } from './bdhke';
-import { encodeCbor } from './cbor';
+import { decodeCbor, encodeCbor } from './cbor';
 import { checkProof, encodeTokenV4, type BlindSignature, type BlindedMessage, type Proof } from './token';
 
 export interface PendingOutputs {
@@ -150,4 +150,26 @@ export interface MeltQuote {
   state: 'UNPAID' | 'PENDING' | 'PAID';
   expiry: number;
   payment_preimage: string | null;
+}
+
+/** Reads a NUT-18 `creqA…` payment request (what a 402 carries in X-Cashu). */
+export function decodePaymentRequest(text: string): { amount: number; unit: string; mints: string[] } {
+  if (typeof text !== 'string' || !text.startsWith('creqA')) throw new Error('payment request must start with creqA');
+  const doc = decodeCbor(new Uint8Array(Buffer.from(text.slice(5), 'base64url'))) as Record<string, unknown>;
+  if (!doc || typeof doc !== 'object' || typeof doc.a !== 'number' || !Number.isSafeInteger(doc.a) || doc.a < 1) throw new Error('payment request has no valid amount');
+  const unit = typeof doc.u === 'string' ? doc.u : 'sat';
+  const mints = Array.isArray(doc.m) ? doc.m.filter((m): m is string => typeof m === 'string') : [];
+  return { amount: doc.a, unit, mints };
+}
+
+/** `X-Cashu-Change`: blinded change outputs (request) or their signatures (answer), base64url JSON. */
+export function encodeChangeHeader(value: readonly (BlindedMessage | BlindSignature)[]): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeChangeHeader<T>(value: string | undefined | null): T[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
+  if (!Array.isArray(parsed) || parsed.length > 1000) throw new Error('X-Cashu-Change must be a base64url JSON array');
+  return parsed as T[];
 }
