@@ -28,6 +28,7 @@ import {
   measurementId,
   verifyTdxQuote,
   verifyConfidentialReply,
+  verifyWorkerEvidence,
   type AttestationReason,
   type EnclaveTrustPolicy,
 } from '../../sdk/src';
@@ -187,7 +188,7 @@ describe('register_enclave accepts the authority\'s signature (litesvm), and the
     chainNow = await v.m.now();
   });
 
-  async function registerWithAuthority(allowDev: boolean): Promise<{ worker: PublicKey; attestation: Attestation; enclaveKey: Keypair }> {
+  async function registerWithAuthority(allowDev: boolean): Promise<{ worker: PublicKey; attestation: Attestation; enclaveKey: Keypair; evidence: unknown }> {
     const { actor, worker } = await v.m.readyWorker({ tiers: ['verified', 'confidential'] });
     const enclave = await openEnclave({ mode: 'dev', insecureDevEnclave: true });
     const authority = new AttestationAuthority({ keypair: authorityKey, allow: [], allowDev, ttlSeconds: 3_600, now: () => new Date(Number(chainNow) * 1000) });
@@ -197,7 +198,7 @@ describe('register_enclave accepts the authority\'s signature (litesvm), and the
     const message = attestationMessage(worker, enclave.signingKey.publicKey.toBytes(), Buffer.from(attestation.measurement, 'hex'), expiresAt);
     const ed = Ed25519Program.createInstructionWithPublicKey({ publicKey: authorityKey.publicKey.toBytes(), message, signature: Buffer.from(attestation.signature, 'base64') });
     await v.run(await v.registerEnclaveCall(actor, { key: enclave.signingKey, measurement, expiresAt }, authorityKey, { pre: [ed] }));
-    return { worker, attestation, enclaveKey: enclave.signingKey };
+    return { worker, attestation, enclaveKey: enclave.signingKey, evidence: enclave.evidenceFile };
   }
 
   it('register_enclave records the authority-signed enclave; a signature over another measurement is refused on chain', async () => {
@@ -215,7 +216,7 @@ describe('register_enclave accepts the authority\'s signature (litesvm), and the
   });
 
   it('the client: trusts it only with the authority trusted, DEV opted in, not expired; verifies replies', async () => {
-    const { worker, attestation, enclaveKey } = await registerWithAuthority(true);
+    const { worker, attestation, enclaveKey, evidence } = await registerWithAuthority(true);
     const transport = new BankrunTransport(env.context as never);
     const devPolicy: EnclaveTrustPolicy = { trustedAuthorities: [authorityKey.publicKey], allowedMeasurements: [], allowDev: true };
     const trusted = await fetchTrustedEnclave(transport, worker, devPolicy, { programId: v.programId });
@@ -242,6 +243,19 @@ describe('register_enclave accepts the authority\'s signature (litesvm), and the
     // a worker without an enclave
     const { worker: plain } = await v.m.readyWorker({ tiers: ['verified'] });
     await refusedWith('enclave-not-registered', () => fetchTrustedEnclave(transport, plain, devPolicy, { programId: v.programId }));
+
+    // evidence the worker serves, checked against its on-chain record
+    const checked = verifyWorkerEvidence({ evidence, record, policy: devPolicy });
+    assert.equal(checked.hardwareAttested, false);
+    // the right keys, but the record claims another measurement than the evidence shows
+    await refusedWith('measurement-not-allowed', () => verifyWorkerEvidence({ evidence, record: { ...record, measurement: measurementId('sev-snp', Buffer.from(SNP_MEASUREMENT_HEX, 'hex')) }, policy: devPolicy }));
+    const served = (await openEnclave({ mode: 'dev', insecureDevEnclave: true })).evidenceFile;
+    await refusedWith('report-data-mismatch', () => verifyWorkerEvidence({ evidence: served, record, policy: devPolicy }));
+    await refusedWith('dev-not-allowed', () => verifyWorkerEvidence({ evidence: served, record, policy: { ...devPolicy, allowDev: false } }));
+    const tdxServed = JSON.parse(read('tdx-spr-e4-evidence.json').toString('utf8'));
+    await refusedWith('measurement-not-allowed', () => verifyWorkerEvidence({ evidence: tdxServed, record, policy: devPolicy, now: AT }));
+    const tdxId = measurementId('tdx', verifyTdxQuote(TDX_QUOTE, { now: AT }).measurement);
+    await refusedWith('report-data-mismatch', () => verifyWorkerEvidence({ evidence: tdxServed, record, policy: { allowedMeasurements: [tdxId] }, now: AT }));
 
     // replies: signed by the enclave key over job ‖ output_hash, nothing else passes
     const job = Keypair.generate().publicKey;

@@ -21,7 +21,9 @@ import { attestationMessage } from '../flows/worker';
 import { findConfigPda } from '../pda';
 import type { Transport } from '../rpc/transport';
 import { enclaveResultMessage } from '../crypto/envelope';
-import { hex, isAllZero, refuse } from './errors';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesEqual, hex, isAllZero, refuse } from './errors';
+import { parseEvidence, verifyEvidence, type VerifiedEvidence, type VerifyEvidenceOptions } from './evidence';
 import { DEV_ENCLAVE_LABEL, isDevEnclaveMeasurement } from './measurement';
 
 export interface EnclaveTrustPolicy {
@@ -119,4 +121,28 @@ export async function fetchTrustedEnclave(transport: Transport, worker: PublicKe
 export function verifyConfidentialReply(args: { job: PublicKey; outputHash: Uint8Array; signature: Uint8Array; enclave: Pick<EnclaveRecord, 'enclaveKey'> }): void {
   const ok = args.signature.length === 64 && args.outputHash.length === 32 && nacl.sign.detached.verify(enclaveResultMessage(args.job, args.outputHash), args.signature, args.enclave.enclaveKey);
   if (!ok) refuse('enclave-signature', `the reply to job ${args.job.toBase58()} is not signed by the attested enclave key`);
+}
+
+/**
+ * Evidence a worker serves (e.g. from its endpoint), checked by the client itself against the
+ * vendor roots and against the worker's on-chain record: the report must bind the on-chain
+ * enclave key (and its Montgomery form as the x25519 key), and measure what the record says.
+ * `policy.allowedMeasurements` (on-chain ids) is the allow-list; DEV needs `policy.allowDev`.
+ */
+export function verifyWorkerEvidence(args: { evidence: unknown; record: EnclaveRecord; policy: Pick<EnclaveTrustPolicy, 'allowedMeasurements' | 'allowDev'>; now?: Date; snp?: VerifyEvidenceOptions['snp']; tdx?: VerifyEvidenceOptions['tdx'] }): VerifiedEvidence {
+  const evidence = parseEvidence(args.evidence);
+  const signingKey = args.record.enclaveKey;
+  if (isAllZero(signingKey)) refuse('enclave-not-registered', `worker ${args.record.worker.toBase58()} has no registered enclave`);
+  let encryptionKey: Uint8Array;
+  try {
+    encryptionKey = ed25519.utils.toMontgomery(signingKey);
+  } catch {
+    return refuse('enclave-not-registered', 'the on-chain enclave key is not a valid ed25519 point');
+  }
+  const ids = args.policy.allowedMeasurements.map((m) => `id:${typeof m === 'string' ? m.toLowerCase() : hex(m)}`);
+  const v = verifyEvidence(evidence, { now: args.now, snp: args.snp, tdx: args.tdx, allowDev: args.policy.allowDev, allow: args.policy.allowDev ? [...ids, 'dev'] : ids, keys: { signingKey, encryptionKey } });
+  if (!bytesEqual(v.measurementId, args.record.measurement)) {
+    refuse('measurement-not-allowed', `the evidence measures ${hex(v.measurementId)}, the worker registered ${hex(args.record.measurement)}`);
+  }
+  return v;
 }
