@@ -88,7 +88,7 @@ export function verifyProofSignature(secret: string, C: CurvePoint, k: bigint): 
 }
 
 /** NUT-12 hash: sha256 over the uncompressed points written as lowercase hex text. */
-function dleqChallenge(...points: CurvePoint[]): string {
+export function dleqChallenge(...points: CurvePoint[]): string {
   return bytesToHex(sha256(utf8ToBytes(points.map((p) => p.toHex(false)).join(''))));
 }
 
@@ -117,6 +117,22 @@ export function verifyDleq(dleq: Dleq, A: CurvePoint, B_: CurvePoint, C_: CurveP
     const R1 = Point.BASE.multiply(s).subtract(A.multiply(e));
     const R2 = B_.multiply(s).subtract(C_.multiply(e));
     return dleqChallenge(R1, R2, A, C_) === dleq.e;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks a proof's DLEQ as a receiving wallet does (NUT-12): with the blinding factor `r` the
+ * sender kept, B_ = Y + r·G and C_ = C + r·A, then the blind-signature check.
+ */
+export function verifyProofDleq(proof: { secret: string; C: string; dleq?: Dleq & { r?: string } }, A: CurvePoint): boolean {
+  if (!proof.dleq?.r || !/^[0-9a-f]{64}$/.test(proof.dleq.r)) return false;
+  try {
+    const r = BigInt(`0x${proof.dleq.r}`);
+    const B_ = secretPoint(proof.secret).add(Point.BASE.multiply(r));
+    const C_ = pointFromHex(proof.C).add(A.multiply(r));
+    return verifyDleq(proof.dleq, A, B_, C_);
   } catch {
     return false;
   }

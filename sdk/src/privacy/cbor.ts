@@ -123,11 +123,12 @@ class Reader {
       }
       case 5: {
         const n = this.length(info);
-        const out: { [key: string]: CborValue } = Object.create(null) as { [key: string]: CborValue };
+        const out: { [key: string]: CborValue } = {};
         for (let i = 0; i < n; i++) {
           const key = this.value(depth + 1);
           if (typeof key !== 'string') throw new CborError('map keys must be text strings');
-          if (key in out) throw new CborError(`duplicate map key ${JSON.stringify(key)}`);
+          if (key === '__proto__') throw new CborError('map key __proto__ is not allowed');
+          if (Object.prototype.hasOwnProperty.call(out, key)) throw new CborError(`duplicate map key ${JSON.stringify(key)}`);
           out[key] = this.value(depth + 1);
         }
         return out;

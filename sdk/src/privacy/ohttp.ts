@@ -134,7 +134,7 @@ function requestInfo(hdr: Uint8Array): Uint8Array {
   return concat(REQUEST_LABEL, new Uint8Array([0]), hdr);
 }
 
-function responseKeys(secret: Uint8Array, enc: Uint8Array, nonce: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
+export function responseKeys(secret: Uint8Array, enc: Uint8Array, nonce: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
   const prk = extract(sha256, secret, concat(enc, nonce));
   return { key: expand(sha256, prk, new TextEncoder().encode('key'), NK), iv: expand(sha256, prk, new TextEncoder().encode('nonce'), NN) };
 }
