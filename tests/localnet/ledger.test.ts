@@ -222,7 +222,7 @@ describe('localnet: kill -9 between transactions (child process)', () => {
     }
     const exit = await again.exited;
     assert.equal(exit.code, 0, `clean shutdown on SIGTERM: ${again.stderr()}`);
-    assert.match(again.stderr(), /SIGTERM: shutting down/);
+    assert.match(again.stderr(), /localnet: SIGTERM, stopping\n[^]*\[localnet\] stopped/);
 
     const third = await spawnLocalnet(['--ledger', dir.path, '--quiet']);
     try {
