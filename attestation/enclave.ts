@@ -17,14 +17,18 @@
  * authority accepts only when its config allows DEV.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { Keypair } from '@solana/web3.js';
+import { Keypair, PublicKey } from '@solana/web3.js';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import nacl from 'tweetnacl';
 import {
+  ATTESTATION_REASONS,
+  AttestationError,
   DEV_ENCLAVE_LABEL,
   devReport,
+  isDevEnclaveMeasurement,
+  type AttestationReason,
   enclaveReportData,
   serializeEvidence,
   verifyEvidence,
@@ -34,6 +38,7 @@ import {
   type VerifiedEvidence,
 } from '../sdk/src/attestation';
 import type { X25519Keypair } from '../sdk/src/crypto/envelope';
+import { attestationMessage } from '../sdk/src/flows/worker';
 
 export const TSM_REPORT_ROOT = '/sys/kernel/config/tsm/report';
 
@@ -202,4 +207,63 @@ export async function openEnclave(opts: OpenEnclaveOptions): Promise<Enclave> {
   } catch (err) {
     throw new EnclaveUnavailableError(`this TEE's own report does not verify: ${(err as Error).message}`);
   }
+}
+
+/** The authority's answer, checked and in the shape the SDK's `registerEnclave` takes. */
+export interface EnclaveRegistration {
+  enclaveKey: Uint8Array;
+  measurement: Uint8Array;
+  expiresAt: bigint;
+  attestationSignature: Uint8Array;
+  attestationAuthority: PublicKey;
+  hardwareAttested: boolean;
+  label: string;
+}
+
+/**
+ * POSTs the enclave's evidence to an attestation authority for `worker` (the worker account
+ * address) and checks the answer: it must be for this enclave key, carry a signature by
+ * `expectedAuthority` (the market config's attestation_authority) over the register_enclave
+ * message, and a DEV answer must be marked as such. A refusal becomes AttestationError with the
+ * authority's reason.
+ */
+export async function requestAttestation(args: { authorityUrl: string; worker: PublicKey; enclave: Pick<Enclave, 'evidenceFile' | 'signingKey'>; expectedAuthority: PublicKey; timeoutMs?: number }): Promise<EnclaveRegistration> {
+  const url = new URL('/v1/attest', args.authorityUrl).toString();
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ worker: args.worker.toBase58(), evidence: args.enclave.evidenceFile }),
+      signal: AbortSignal.timeout(args.timeoutMs ?? 30_000),
+    });
+  } catch (err) {
+    throw new EnclaveUnavailableError(`the attestation authority at ${url} could not be reached: ${(err as Error).message}`);
+  }
+  let body: Record<string, unknown>;
+  try {
+    body = (await res.json()) as Record<string, unknown>;
+  } catch {
+    throw new EnclaveUnavailableError(`the attestation authority at ${url} answered ${res.status} without JSON`);
+  }
+  if (res.status !== 200) {
+    const reason = ATTESTATION_REASONS.includes(body.error as AttestationReason) ? (body.error as AttestationReason) : null;
+    if (reason) throw new AttestationError(reason, `the attestation authority refused: ${String(body.message ?? '')}`);
+    throw new EnclaveUnavailableError(`the attestation authority at ${url} answered ${res.status}: ${String(body.message ?? body.error ?? '')}`);
+  }
+  const bad = (why: string): never => {
+    throw new EnclaveUnavailableError(`the attestation authority's answer is unusable: ${why}`);
+  };
+  const measurementHex = typeof body.measurement === 'string' && /^[0-9a-f]{64}$/.test(body.measurement) ? body.measurement : bad('measurement is not 64 hex digits');
+  const expiresAt = typeof body.expiresAt === 'number' && Number.isSafeInteger(body.expiresAt) ? BigInt(body.expiresAt) : bad('expiresAt is not an integer');
+  const signature = typeof body.signature === 'string' ? new Uint8Array(Buffer.from(body.signature, 'base64')) : bad('no signature');
+  if (body.enclaveKey !== args.enclave.signingKey.publicKey.toBase58()) bad('it is for another enclave key');
+  if (body.authority !== args.expectedAuthority.toBase58()) bad(`signed by ${String(body.authority)}, not the market's authority ${args.expectedAuthority.toBase58()}`);
+  const measurement = new Uint8Array(Buffer.from(measurementHex, 'hex'));
+  const enclaveKey = args.enclave.signingKey.publicKey.toBytes();
+  const message = attestationMessage(args.worker, enclaveKey, measurement, expiresAt);
+  if (signature.length !== 64 || !nacl.sign.detached.verify(message, signature, args.expectedAuthority.toBytes())) bad('the signature does not verify over the register_enclave message');
+  const dev = isDevEnclaveMeasurement(measurement);
+  if (dev === (body.hardwareAttested === true)) bad('hardwareAttested contradicts the measurement');
+  return { enclaveKey, measurement, expiresAt, attestationSignature: signature, attestationAuthority: args.expectedAuthority, hardwareAttested: !dev, label: dev ? DEV_ENCLAVE_LABEL : `hardware-attested measurement ${measurementHex}` };
 }

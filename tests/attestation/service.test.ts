@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nacl from 'tweetnacl';
 import { loadAttestationConfig } from '../../attestation/config';
-import { openEnclave } from '../../attestation/enclave';
+import { EnclaveUnavailableError, openEnclave, requestAttestation } from '../../attestation/enclave';
 import { startAttestationService, type AttestationService } from '../../attestation/service';
-import { attestationMessage, DEV_MEASUREMENT_ID } from '../../sdk/src';
+import { AttestationError, attestationMessage, DEV_MEASUREMENT_ID } from '../../sdk/src';
 import { ConfigError } from '../../service-kit';
 import { read, TDX_MRTD_HEX } from './fixtures';
 
@@ -70,6 +70,24 @@ describe('attestation service (HTTP)', () => {
     const message = attestationMessage(worker, enclave.signingKey.publicKey.toBytes(), DEV_MEASUREMENT_ID, BigInt(a.expiresAt as number));
     assert.ok(nacl.sign.detached.verify(message, Buffer.from(String(a.signature), 'base64'), keypair.publicKey.toBytes()));
     assert.ok(lines.some((l) => / INFO attested /.test(l) && l.includes(worker.toBase58()) && /kind=dev/.test(l)));
+  });
+
+  it('requestAttestation (the worker\'s side): a checked registration, the reason of a refusal, an impostor authority refused', async () => {
+    const enclave = await openEnclave({ mode: 'dev', insecureDevEnclave: true });
+    const worker = Keypair.generate().publicKey;
+    const reg = await requestAttestation({ authorityUrl: service.url, worker, enclave, expectedAuthority: keypair.publicKey });
+    assert.equal(reg.hardwareAttested, false);
+    assert.match(reg.label, /NOT hardware-attested/);
+    assert.ok(Buffer.from(reg.measurement).equals(Buffer.from(DEV_MEASUREMENT_ID)));
+    assert.ok(nacl.sign.detached.verify(attestationMessage(worker, reg.enclaveKey, reg.measurement, reg.expiresAt), reg.attestationSignature, keypair.publicKey.toBytes()));
+    // the market names another authority: the answer is not usable
+    await assert.rejects(requestAttestation({ authorityUrl: service.url, worker, enclave, expectedAuthority: Keypair.generate().publicKey }), (e: unknown) => e instanceof EnclaveUnavailableError && /not the market's authority/.test(e.message));
+    // a refusal carries the authority's reason
+    const tdx = JSON.parse(read('tdx-spr-e4-evidence.json').toString('utf8')) as Record<string, unknown>;
+    const impostor = { ...enclave, evidenceFile: { ...tdx, keys: enclave.evidenceFile.keys } as typeof enclave.evidenceFile };
+    await assert.rejects(requestAttestation({ authorityUrl: service.url, worker, enclave: impostor, expectedAuthority: keypair.publicKey }), (e: unknown) => e instanceof AttestationError && e.reason === 'report-data-mismatch');
+    // nobody listening
+    await assert.rejects(requestAttestation({ authorityUrl: 'http://127.0.0.1:1', worker, enclave, expectedAuthority: keypair.publicKey }), EnclaveUnavailableError);
   });
 
   it('bad input: one clear error each, with the right status, and nothing signed', async () => {
