@@ -46,3 +46,5 @@ export * from './crypto/request';
 export * from './crypto/stream';
 export * from './crypto/audit';
 export * from './attestation';
+export * from './worker-protocol';
+export * from './worker-client';
