@@ -13,6 +13,7 @@ import { initializeMarket } from '../tests/fixtures/embedded/market';
 import { send, unitsOf } from '../tests/fixtures/embedded/tx';
 import { REPO_ROOT } from '../tools/workspace';
 import { measureAttestation } from './attestation';
+import { measureKeepers } from './keepers';
 import { measureLocalnet } from './localnet';
 import { measureMarket, type CuRow } from './market';
 import { measureSdk } from './sdk';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   await measureStaking(rows);
   const sdk = await measureSdk();
   const localnet = await measureLocalnet();
+  const keepers = await measureKeepers();
   const attestation = measureAttestation();
 
   section(`Build: toolchain + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
@@ -58,6 +60,8 @@ async function main(): Promise<void> {
   console.table(sdk.map(({ calls: _calls, ...r }) => r));
   section('Local network (JSON-RPC over loopback, litesvm)');
   console.table(localnet);
+  section('Keepers on the local network (matcher, cranks, audit and dispute)');
+  console.table(keepers);
   section('Attestation: verification time per published SEV-SNP report and TDX quote (from scratch each time)');
   console.table(attestation);
 

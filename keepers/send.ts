@@ -40,20 +40,25 @@ export function fits(payer: PublicKey, instructions: TransactionInstruction[]): 
   }
 }
 
-/** Groups actions into transactions of at most `batchSize` actions that fit the packet. */
+/**
+ * Groups actions into transactions of at most `batchSize` actions that fit the packet: each
+ * group is the longest prefix that fits, found by binary search (a few serializations per group,
+ * not one per action).
+ */
 export function pack(payer: PublicKey, actions: Action[], batchSize: number): Action[][] {
   const groups: Action[][] = [];
-  let current: Action[] = [];
-  for (const a of actions) {
-    const next = [...current, a];
-    if (current.length > 0 && (next.length > batchSize || !fits(payer, next.flatMap((x) => x.instructions)))) {
-      groups.push(current);
-      current = [a];
-    } else {
-      current = next;
+  let rest = actions;
+  while (rest.length > 0) {
+    let lo = 1;
+    let hi = Math.min(batchSize, rest.length);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(payer, rest.slice(0, mid).flatMap((a) => a.instructions))) lo = mid;
+      else hi = mid - 1;
     }
+    groups.push(rest.slice(0, lo));
+    rest = rest.slice(lo);
   }
-  if (current.length) groups.push(current);
   return groups;
 }
 
