@@ -29,6 +29,12 @@ import {
   verifyTdxQuote,
   verifyConfidentialReply,
   verifyWorkerEvidence,
+  sealForTrustedEnclave,
+  openOpening,
+  commitRequest,
+  jobReplyKeypair,
+  KIND_PROMPT,
+  enclaveEncryptionKeypair,
   type AttestationReason,
   type EnclaveTrustPolicy,
 } from '../../sdk/src';
@@ -256,6 +262,13 @@ describe('register_enclave accepts the authority\'s signature (litesvm), and the
     await refusedWith('measurement-not-allowed', () => verifyWorkerEvidence({ evidence: tdxServed, record, policy: devPolicy, now: AT }));
     const tdxId = measurementId('tdx', verifyTdxQuote(TDX_QUOTE, { now: AT }).measurement);
     await refusedWith('report-data-mismatch', () => verifyWorkerEvidence({ evidence: tdxServed, record, policy: { allowedMeasurements: [tdxId] }, now: AT }));
+
+    // sealing to the checked enclave: only the enclave's keys open it
+    const opening = commitRequest({ maxTokens: 16, prompt: 'secret prompt' });
+    const sealed = sealForTrustedEnclave(trusted, { job: worker, opening, reply: jobReplyKeypair(Keypair.generate().secretKey, worker) });
+    const opened = openOpening(sealed.envelope, enclaveEncryptionKeypair(enclaveKey.secretKey), KIND_PROMPT);
+    assert.equal(opened.prompt, 'secret prompt');
+    assert.throws(() => openOpening(sealed.envelope, generateEnclaveKeys().encryptionKeyPair, KIND_PROMPT), /does not open/);
 
     // replies: signed by the enclave key over job ‖ output_hash, nothing else passes
     const job = Keypair.generate().publicKey;

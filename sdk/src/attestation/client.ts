@@ -20,7 +20,8 @@ import { fetchClock } from '../accounts/token';
 import { attestationMessage } from '../flows/worker';
 import { findConfigPda } from '../pda';
 import type { Transport } from '../rpc/transport';
-import { enclaveResultMessage } from '../crypto/envelope';
+import { enclaveResultMessage, enclaveSealingKey, sealPrompt, type SealedPrompt, type X25519Keypair } from '../crypto/envelope';
+import type { RequestOpening } from '../crypto/request';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesEqual, hex, isAllZero, refuse } from './errors';
 import { parseEvidence, verifyEvidence, type VerifiedEvidence, type VerifyEvidenceOptions } from './evidence';
@@ -145,4 +146,13 @@ export function verifyWorkerEvidence(args: { evidence: unknown; record: EnclaveR
     refuse('measurement-not-allowed', `the evidence measures ${hex(v.measurementId)}, the worker registered ${hex(args.record.measurement)}`);
   }
   return v;
+}
+
+/**
+ * Seals a confidential prompt to an enclave the client has checked: the only way to get a
+ * TrustedEnclave is `checkEnclaveRecord` / `fetchTrustedEnclave`, so this cannot seal to an
+ * unchecked key. The recipient key is the Montgomery form of the attested enclave key.
+ */
+export function sealForTrustedEnclave(enclave: TrustedEnclave, args: { job: PublicKey; opening: RequestOpening; reply: X25519Keypair; nonce?: Uint8Array }): SealedPrompt {
+  return sealPrompt({ ...args, workerKey: enclaveSealingKey(enclave.enclaveKey) });
 }
