@@ -9,6 +9,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import assert from 'node:assert/strict';
 import {
   AMD_ARKS,
+  ATTESTATION_REASONS,
   AttestationError,
   checkKeyBinding,
   DEV_MEASUREMENT,
@@ -305,5 +306,42 @@ describe('attestation: evidence files, allow-lists, DEV', () => {
     assert.equal(typeof sdk.verifyEvidence, 'function');
     assert.equal(typeof sdk.isDevEnclaveMeasurement, 'function');
     assert.equal(typeof sdk.checkEnclaveRecord, 'function');
+  });
+});
+
+describe('attestation: garbage never escapes as anything but a named refusal', () => {
+  // a fixed-seed generator: the same inputs every run
+  let seed = 0x5eed;
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0);
+
+  it('truncations, random bit flips and random bytes: only AttestationError, never accepted', () => {
+    const inputs: { kind: 'sev-snp' | 'tdx'; report: Uint8Array }[] = [];
+    for (let i = 0; i < 150; i++) {
+      const tdxCut = TDX_QUOTE.subarray(0, next() % TDX_QUOTE.length);
+      inputs.push({ kind: 'tdx', report: tdxCut });
+      const flips = 1 + (next() % 8);
+      let t: Uint8Array = new Uint8Array(TDX_QUOTE);
+      let s: Uint8Array = new Uint8Array(SNP_REPORT);
+      for (let f = 0; f < flips; f++) {
+        t = flipBit(t, next() % 4935, next() % 8); // within the signed and signature data
+        s = flipBit(s, next() % SNP_REPORT.length, next() % 8);
+      }
+      inputs.push({ kind: 'tdx', report: t }, { kind: 'sev-snp', report: s });
+      const noise = new Uint8Array(next() % 2000);
+      for (let j = 0; j < noise.length; j++) noise[j] = next() & 0xff;
+      inputs.push({ kind: i % 2 ? 'tdx' : 'sev-snp', report: noise });
+    }
+    let refused = 0;
+    for (const input of inputs) {
+      try {
+        verifyEvidence({ ...input, certChain: input.kind === 'sev-snp' ? [SNP_VCEK_PEM, SNP_ASK_PEM] : [] }, { now: AT, snp: debugOk });
+        assert.fail(`a damaged ${input.kind} report verified`);
+      } catch (err) {
+        assert.ok(err instanceof AttestationError, `not an AttestationError: ${String(err)}`);
+        assert.ok(ATTESTATION_REASONS.includes(err.reason));
+        refused++;
+      }
+    }
+    assert.equal(refused, inputs.length);
   });
 });

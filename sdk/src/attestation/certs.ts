@@ -2,7 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { refuse } from './errors';
 
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
 
 /** Every PEM certificate block in `text`, in order. */
 export function splitPem(text: string): string[] {
@@ -12,7 +12,9 @@ export function splitPem(text: string): string[] {
 /** A certificate from PEM or DER; unparseable input is `malformed-evidence`. */
 export function parseCertificate(input: string | Uint8Array, what: string): X509Certificate {
   try {
-    return new X509Certificate(typeof input === 'string' ? input : Buffer.from(input));
+    const cert = new X509Certificate(typeof input === 'string' ? input : Buffer.from(input));
+    void cert.publicKey; // decoded lazily: a damaged key must fail here, as malformed, not later
+    return cert;
   } catch (err) {
     return refuse('malformed-evidence', `the ${what} certificate does not parse (${(err as Error).message})`);
   }

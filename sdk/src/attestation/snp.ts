@@ -61,6 +61,8 @@ export interface SnpReport {
 export function parseSnpReport(bytes: Uint8Array): SnpReport {
   if (bytes.length !== SNP_REPORT_SIZE) refuse('malformed-evidence', `an SEV-SNP report is ${SNP_REPORT_SIZE} bytes, got ${bytes.length}`);
   const b = Buffer.from(bytes);
+  // the signature area holds R and S (72 bytes each); the rest is reserved, zero
+  if (!isAllZero(b.subarray(SIGNED_LENGTH + 144))) refuse('malformed-evidence', 'the reserved bytes after the signature are not zero');
   const at = (o: number, n: number) => new Uint8Array(b.subarray(o, o + n));
   const leScalar = (o: number) => {
     const field = Buffer.from(b.subarray(o, o + 72)).reverse();

@@ -95,6 +95,8 @@ export function parseTdxQuote(bytes: Uint8Array): TdxQuote {
   o += 6;
   if (innerType !== CERT_PCK_CHAIN) refuse('unsupported-format', `inner certification data type ${innerType} (only 5, the PCK chain in PEM)`);
   if (o + innerSize > sigEnd) refuse('malformed-evidence', 'the PCK chain is longer than the signature data');
+  // the sizes must describe exactly what is there: nothing unaccounted inside the signature data
+  if (o + innerSize !== sigEnd || 128 + 6 + certSize !== sigLen) refuse('malformed-evidence', 'the certification data sizes do not add up to the signature data length');
   const pckChainPem = b.subarray(o, o + innerSize).toString('latin1');
   return {
     version,
@@ -122,6 +124,13 @@ export function parseTdxQuote(bytes: Uint8Array): TdxQuote {
     pckChainPem,
     trailingBytes: b.length - sigEnd,
   };
+}
+
+/** True when `text` is the PEM blocks and line breaks (and trailing NULs) and nothing else. */
+function isOnlyPem(text: string, blocks: string[]): boolean {
+  let rest = text;
+  for (const block of blocks) rest = rest.replace(block, '');
+  return /^[\r\n\0]*$/.test(rest);
 }
 
 function p256Key(xy: Uint8Array): KeyObject {
@@ -156,7 +165,9 @@ export function verifyTdxQuote(bytes: Uint8Array, opts: { now?: Date; policy?: T
   if (quote.attestationKeyType !== ATT_KEY_ECDSA_P256) refuse('unsupported-format', `attestation key type ${quote.attestationKeyType} (only 2, ECDSA P-256)`);
   if (quote.teeType !== TEE_TYPE_TDX) refuse('unsupported-format', `TEE type 0x${quote.teeType.toString(16)} is not TDX (0x81)`);
 
-  const pems = splitPem(opts.pckChainPem ?? quote.pckChainPem);
+  const chainText = opts.pckChainPem ?? quote.pckChainPem;
+  const pems = splitPem(chainText);
+  if (!isOnlyPem(chainText, pems)) refuse('malformed-evidence', 'the PCK chain holds something besides PEM certificates');
   if (pems.length < 2) refuse('malformed-evidence', `the PCK chain holds ${pems.length} certificate(s); expected PCK, intermediate CA and root`);
   const certs = pems.map((p, i) => parseCertificate(p, i === 0 ? 'PCK' : i === 1 ? 'PCK CA' : 'root'));
   const root = parseCertificate(INTEL_SGX_ROOT_CA_PEM, 'pinned Intel SGX Root CA');
