@@ -39,6 +39,7 @@ import { workerBondCommand } from './commands/worker/bond';
 import { workerClaimCommand } from './commands/worker/claim';
 import { workerPauseCommand, workerResumeCommand } from './commands/worker/pause';
 import { workerRegisterCommand } from './commands/worker/register';
+import { addWorkerStartCommand } from './commands/worker/start';
 import { workerStatusCommand } from './commands/worker/status';
 import { workerUnbondCommand } from './commands/worker/unbond';
 import { workerUpdateCommand } from './commands/worker/update';
@@ -231,6 +232,7 @@ Examples:
     .description('claim your USDC earnings')
     .option('--destination <token-account>', 'USDC token account [default: your associated token account]')
     .action(action('required', (ctx, cmd) => workerClaimCommand(ctx, { destination: cmd.opts().destination })));
+  addWorkerStartCommand(worker);
   worker.command('pause').description('stop taking new jobs').action(action('required', (ctx) => workerPauseCommand(ctx)));
   worker.command('resume').description('take new jobs again').action(action('required', (ctx) => workerResumeCommand(ctx)));
   worker

@@ -13,6 +13,8 @@ import { basename } from 'node:path';
 import type { Tier } from '../sdk/src/accounts/market';
 import { createContext, type PeerContext } from '../sdk/src/context';
 import { toHex, workerEncryptionKeypair } from '../sdk/src/crypto/envelope';
+import { describeSettings } from '../sdk/src/flows/settings';
+import { workerStatus } from '../sdk/src/flows/worker';
 import { findWorkerPda } from '../sdk/src/pda';
 import type { Transport } from '../sdk/src/rpc/transport';
 import { ConfigError } from '../service-kit/config';
@@ -201,10 +203,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     store.close();
   };
   try {
-    if (enclave && opts.onEnclave) await opts.onEnclave(enclave, ctx);
     if (config['market.register']) {
       await syncRegistration(ctx, backend, { tiers, prices, capacity: config['market.capacity'], endpoint, encryptionKey: keys.publicKey, bond: parseTokens(config['market.bond'], 9, 'market.bond') }, log);
     }
+    // After registration: the enclave key is registered against the worker account.
+    if (enclave && opts.onEnclave) await opts.onEnclave(enclave, ctx);
     const resumed = await runner.resume();
     if (resumed.submitted + resumed.rerun + resumed.expired > 0) log.info('worker.resumed', resumed);
   } catch (err) {
@@ -212,15 +215,14 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     throw err;
   }
   const refresh = async () => {
-    const { workerStatus } = await import('../sdk/src/flows/worker');
     const s = await workerStatus(ctx);
-    if (s.data) {
-      const t = (['open', 'verified', 'confidential'] as Tier[]).filter((x) => (s.data!.settings.tiers & (1 << ['open', 'verified', 'confidential'].indexOf(x))) !== 0);
-      onChain = { worker: worker.toBase58(), tiers: t, prices: Object.fromEntries(t.map((x) => [x, s.data!.settings.prices[['open', 'verified', 'confidential'].indexOf(x)]])), capacity: s.data.settings.capacity, activeJobs: s.data.activeJobs };
-    }
+    if (!s.data) return;
+    const settings = describeSettings(s.data.settings);
+    onChain = { worker: worker.toBase58(), tiers: settings.tiers, prices: settings.prices, capacity: settings.capacity, activeJobs: s.data.activeJobs };
   };
-  await refresh().catch(() => undefined);
-  const refresher = setInterval(() => void refresh().catch(() => undefined), Math.max(1000, config['market.poll_ms']));
+  const refreshQuietly = () => refresh().catch((err: unknown) => log.warn('worker.status_failed', { error: (err as Error).message.split('\n')[0] }));
+  await refreshQuietly();
+  const refresher = setInterval(() => void refreshQuietly(), Math.max(1000, config['market.poll_ms']));
   node.start();
   log.info('worker.started', { worker: worker.toBase58(), endpoint, backend: backend.kind, tiers: tiers.join(','), capacity: config['market.capacity'] });
 
