@@ -113,7 +113,13 @@ export class Quotes {
     if (r.state === 'UNPAID') {
       const sig = await this.rail.findPayment(new PublicKey(r.reference), BigInt(r.amount) * BASE_UNITS_PER_CREDIT);
       if (sig) {
-        const changed = this.db.prepare("UPDATE mint_quotes SET state = 'PAID', paid_tx = ? WHERE id = ? AND state = 'UNPAID'").run(sig, r.id).changes;
+        let changed = 0;
+        try {
+          changed = this.db.prepare("UPDATE mint_quotes SET state = 'PAID', paid_tx = ? WHERE id = ? AND state = 'UNPAID'").run(sig, r.id).changes;
+        } catch (err) {
+          // That transfer already paid another quote (it listed both references): not this one.
+          if (!String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) throw err;
+        }
         if (changed === 1) this.events.onPaid?.(r.id, r.amount);
         r = this.mintRow(id);
       }
