@@ -7,6 +7,7 @@
  * early, polling is the fallback, and a watchdog marks a bot stalled when its last good tick is
  * too old. Bots send only through `sendActions` (send.ts), which uses the SDK's send path.
  */
+import type { Hono } from 'hono';
 import type { Metrics, Counter, Gauge, Histogram, Logger } from '../service-kit';
 import { ProgramError, type PeerContext } from '../sdk/src';
 import type { BotName } from './config';
@@ -29,6 +30,8 @@ export interface Bot {
   wakesOn(change: ChainChange): boolean;
   /** Releases what the bot holds (stores); called once after its last tick. */
   close?(): Promise<void>;
+  /** HTTP routes the bot serves next to /health and /metrics (the validator's audit intake). */
+  routes?(app: Hono): void;
 }
 
 /** A decoded program-account notification: the account type and, for jobs, the status. */

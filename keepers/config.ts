@@ -62,8 +62,9 @@ export const keepersSchema = {
   'validator.interval_ms': { type: 'int', default: 2_000, min: 10, max: 600_000, doc: 'polling interval' },
   'validator.store': { type: 'string', default: '.keepers/validator.sqlite', doc: 'SQLite file with audits, vote salts and votes (survives restarts)' },
   'validator.audit_rate': { type: 'number', default: 0.1, min: 0, max: 1, doc: 'share of verified and confidential jobs audited' },
-  'validator.openings_dir': { type: 'string', default: '', doc: 'directory where openings (request + salt sealed to this validator) are delivered' },
-  'validator.profiles': { type: 'string', default: '', doc: 'execution profiles file (model id → weights and sampler) for re-execution' },
+  'validator.profiles': { type: 'string', default: '', doc: 'JSON file {"profiles":[{"profile":<execution profile>,"model_path":"…"}]}: the models it can re-execute' },
+  'validator.max_opening_bytes': { type: 'int', default: 262_144, min: 1_024, max: 4_194_304, doc: 'largest audit envelope accepted on POST /v1/audits' },
+  'validator.threads': { type: 'int', default: 1, min: 1, max: 64, doc: 'inference threads for re-execution' },
   // ---- fault injection (tests) ----
   'faults.rate': { type: 'number', default: 0, min: 0, max: 1, doc: 'fraction of RPC calls that fail (tests only)' },
   'faults.timeout_ms': { type: 'int', default: 200, min: 0, max: 3_600_000, doc: 'a timed-out call waits this long before it fails' },

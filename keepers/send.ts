@@ -162,3 +162,41 @@ function actionAt(actions: Action[], index: number): Action | null {
   }
   return null;
 }
+
+/**
+ * One action through an SDK flow (which reads what it needs and sends through the same send
+ * path), with the same in-flight map, benign-race classification, metrics and log line as
+ * `sendActions`. For actions whose accounts the SDK's flows know best (the dispute instructions).
+ */
+export async function runFlow(
+  kit: BotKit,
+  bot: BotName,
+  inflight: InFlight,
+  action: { key: string; kind: string; fields: Record<string, unknown> },
+  flow: () => Promise<{ tx: { signature: string | null; unitsConsumed: number } }>,
+): Promise<ActionOutcome> {
+  const a: Action = { ...action, instructions: [] };
+  if (!inflight.claim(a.key)) return { action: a, status: 'skipped' };
+  const log = kit.log.child({ bot });
+  const labels = { bot, kind: a.kind };
+  try {
+    const { tx } = await flow();
+    inflight.landed(a.key);
+    kit.metrics.actions.inc(labels);
+    kit.metrics.transactions.inc({ bot });
+    log.info(a.kind, { ...a.fields, tx: tx.signature ?? '', units: tx.unitsConsumed });
+    return { action: a, status: 'landed', signature: tx.signature ?? '', units: tx.unitsConsumed, batch: 1 };
+  } catch (err) {
+    const reason = benignReason(a.kind, err);
+    if (reason) {
+      inflight.landed(a.key);
+      kit.metrics.benign.inc({ ...labels, reason });
+      log.info(`${a.kind}.skipped`, { ...a.fields, reason });
+      return { action: a, status: 'benign', reason };
+    }
+    inflight.failed(a.key);
+    kit.metrics.failures.inc(labels);
+    log.warn(`${a.kind}.failed`, { ...a.fields, error: oneLine(err) });
+    return { action: a, status: 'failed', error: oneLine(err) };
+  }
+}

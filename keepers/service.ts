@@ -17,6 +17,7 @@ import { crankSettings, CranksBot } from './cranks';
 import { FaultyTransport } from './faults';
 import { BotLoop, type LoopHealth } from './loop';
 import { matcherSettings, MatcherBot } from './matcher';
+import { ValidatorBot, validatorSettings } from './validator/bot';
 
 export interface StartKeepersOptions {
   config: KeepersConfig;
@@ -133,6 +134,7 @@ export async function startKeepers(opts: StartKeepersOptions): Promise<KeepersSe
     return { ok: Object.values(report).every((h) => h.ok), bots: report };
   };
   const app = new Hono();
+  for (const bot of bots.values()) bot.routes?.(app);
   let http: HttpHandle;
   try {
     http = await startHttp({ service: 'keepers', host: config['global.host'], port: config['global.port'], app, metrics: registry, log, health: () => { const h = health(); return { ok: h.ok, checks: { bots: h.bots } }; } });
@@ -184,6 +186,6 @@ export async function startKeepers(opts: StartKeepersOptions): Promise<KeepersSe
   };
 }
 
-async function makeValidatorBot(_kit: BotKit, _config: KeepersConfig): Promise<Bot> {
-  throw new SetupError('validator: not available yet');
+async function makeValidatorBot(kit: BotKit, config: KeepersConfig): Promise<Bot> {
+  return new ValidatorBot(kit, validatorSettings(config));
 }
