@@ -7,7 +7,8 @@
  * against the job's on-chain output hash (and the enclave signature). Open-tier jobs are
  * finalized at once; the reconciler settles the rest when the chain does.
  */
-import { PublicKey } from '@solana/web3.js';
+import { PublicKey, type Connection } from '@solana/web3.js';
+import { parseMarketEvents } from '../sdk/src/events';
 import { randomBytes } from 'node:crypto';
 import type { Account } from '../sdk/src/accounts/fetch';
 import { jobAccount, workerAccount, type Job, type Tier, type Worker } from '../sdk/src/accounts/market';
@@ -58,6 +59,7 @@ export class JobRunner {
     private readonly settings: JobSettings,
     private readonly log: Logger,
     private readonly onFinalize: (job: PublicKey) => void,
+    private readonly connection: Connection | null = null,
   ) {}
 
   /** What a request would cost and who could serve it; 404 for an unknown model, 503 for no worker. */
@@ -90,6 +92,7 @@ export class JobRunner {
    */
   async *run(req: ChatRequest, quote: Quote, funding: Funding, budget: bigint, signal: AbortSignal): AsyncGenerator<RunEvent> {
     const tried = new Set<string>();
+    const capacityDeadline = Date.now() + this.settings.assignTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       const cands = quote.candidates.filter((c) => !tried.has(c.worker.address.toBase58()));
       if (cands.length === 0) throw upstream('every eligible worker failed this request', 'workers_failed');
@@ -104,6 +107,14 @@ export class JobRunner {
         yield* this.runOnce(req, quote, cand, funding, budget, signal);
         return;
       } catch (err) {
+        if (err instanceof AtCapacity && Date.now() < capacityDeadline && !signal.aborted) {
+          // The chain counts jobs our slots no longer do (e.g. another client's): wait, try again.
+          tried.delete(cand.worker.address.toBase58());
+          attempt--;
+          release();
+          await this.directory.slotFreed(100);
+          continue;
+        }
         // Retry elsewhere only when the worker failed before it started (nothing streamed).
         const retryable = err instanceof WorkerFailure && err.beforeAccept && attempt < this.settings.retries && !signal.aborted;
         if (!retryable) throw err instanceof WorkerFailure ? upstream(err.message, err.code) : err;
@@ -133,7 +144,16 @@ export class JobRunner {
       const posted = await this.writer.post({
         job,
         nonce,
-        request: { tier, model: quote.model, maxPrice, seed, promptCommitment: opening.commitment, pinnedWorker: cand.worker.address },
+        request: {
+          tier,
+          model: quote.model,
+          maxPrice,
+          seed,
+          promptCommitment: opening.commitment,
+          pinnedWorker: cand.worker.address,
+          // Confidential jobs name the enclave measurement the worker attested; zero otherwise.
+          measurement: tier === 'confidential' ? (cand.worker.data as { enclaveMeasurement: Uint8Array }).enclaveMeasurement : new Uint8Array(32),
+        },
         assignTo: this.settings.selfAssign ? cand.worker.address : null,
       });
       postTx = posted.signature;
@@ -145,6 +165,7 @@ export class JobRunner {
       }
       this.log.warn('job.post_failed', { job: jobKey, definite, error: (err as Error).message });
       if (err instanceof ProgramError && err.errorName === 'InsufficientCredits') throw unavailable('the gateway\'s on-chain credits are short; try again shortly', 'gateway_credits');
+      if (err instanceof ProgramError && err.errorName === 'WorkerAtCapacity') throw new AtCapacity();
       throw unavailable(`the job could not be posted: ${(err as Error).message}`, 'post_failed');
     }
     this.log.info('job.posted', { job: jobKey, worker: cand.worker.address.toBase58(), tier, max_price: maxPrice.toString(), tx: postTx });
@@ -167,7 +188,7 @@ export class JobRunner {
         } else if (ev.type === 'result') result = ev.result;
       }
       if (!result) throw new WorkerFailure('no result', 'no_result', false);
-      const checked = await this.verify(job, worker, assigned.data.worker, tier, result.envelope, result.enclaveSignature, reply, sealingKey);
+      const checked = await this.verify(job, worker, assigned.data.worker, tier, result.envelope, result.enclaveSignature, reply, sealingKey, result.signature);
       if (checked.text !== streamed) throw upstream('the streamed text differs from the sealed result', 'stream_mismatch');
       if (funding.kind === 'account') this.ledger.markHold(jobKey, 'answered');
       finished = true;
@@ -209,6 +230,33 @@ export class JobRunner {
     }
   }
 
+  /**
+   * The output hash the worker committed on chain for this job: from the job account, or, when
+   * the job already closed (someone finalized it at once), from the ResultSubmitted event of the
+   * worker's submit transaction.
+   */
+  private async committedOutputHash(job: PublicKey, workerAddress: PublicKey, submitSignature: string): Promise<Uint8Array> {
+    const acc = await jobAccount.fetchMaybe(this.ctx.transport, job, { programId: this.ctx.programs.market });
+    if (acc) {
+      if ((acc.data.status !== 'submitted' && acc.data.status !== 'disputed') || !acc.data.worker.equals(workerAddress)) {
+        throw upstream('the worker sent a result but its on-chain commitment is missing', 'no_commitment');
+      }
+      return acc.data.outputHash;
+    }
+    const tx = this.connection && /^[1-9A-HJ-NP-Za-km-z]{64,88}$/.test(submitSignature)
+      ? await this.connection.getTransaction(submitSignature, { maxSupportedTransactionVersion: 0, commitment: 'confirmed' })
+      : null;
+    if (tx && !tx.meta?.err) {
+      for (const e of parseMarketEvents(tx.meta?.logMessages ?? [], this.ctx.programs.market)) {
+        const d = e.data as { job?: PublicKey; worker?: PublicKey; outputHash?: Uint8Array };
+        if (e.name === 'resultSubmitted' && d.job && new PublicKey(d.job).equals(job) && d.worker && new PublicKey(d.worker).equals(workerAddress) && d.outputHash) {
+          return new Uint8Array(d.outputHash);
+        }
+      }
+    }
+    throw upstream('the worker sent a result but its on-chain commitment is missing', 'no_commitment');
+  }
+
   /** The sealed result against the chain: opens with the worker's key, hashes to the job's output_hash. */
   private async verify(
     job: PublicKey,
@@ -219,14 +267,12 @@ export class JobRunner {
     enclaveSignatureB64: string | null,
     reply: { publicKey: Uint8Array; secretKey: Uint8Array },
     resultKey: Uint8Array,
+    submitSignature: string,
   ): Promise<{ text: string; outputHash: Uint8Array; enclaveVerified: boolean | null }> {
-    const acc = await jobAccount.fetchMaybe(this.ctx.transport, job, { programId: this.ctx.programs.market });
-    if (!acc || (acc.data.status !== 'submitted' && acc.data.status !== 'disputed') || !acc.data.worker.equals(workerAddress)) {
-      throw upstream('the worker sent a result but its on-chain commitment is missing', 'no_commitment');
-    }
+    const outputHash = await this.committedOutputHash(job, workerAddress, submitSignature);
     let verified;
     try {
-      verified = verifyResult({ envelope: new Uint8Array(Buffer.from(envelopeB64, 'base64')), reply, workerKey: resultKey, expectedOutputHash: acc.data.outputHash });
+      verified = verifyResult({ envelope: new Uint8Array(Buffer.from(envelopeB64, 'base64')), reply, workerKey: resultKey, expectedOutputHash: outputHash });
     } catch (err) {
       throw upstream(`the result does not match the on-chain output hash: ${(err as Error).message}`, 'result_mismatch');
     }
@@ -237,6 +283,13 @@ export class JobRunner {
       if (!enclaveVerified) throw upstream('the enclave signature does not verify against the worker\'s registered enclave key', 'bad_enclave_signature');
     }
     return { text: verified.text, outputHash: verified.outputHash, enclaveVerified };
+  }
+}
+
+/** The chain refused the assignment: the worker is at capacity there. */
+class AtCapacity extends Error {
+  constructor() {
+    super('the worker is at capacity on chain');
   }
 }
 

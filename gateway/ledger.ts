@@ -386,6 +386,11 @@ export class Ledger {
     return (this.db.prepare(`SELECT * FROM holds WHERE state IN ('posting','posted','answered','abandoned') ORDER BY nonce`).all() as HoldRow[]).map(toHold);
   }
 
+  /** At start: no request survives a restart, so every job still in flight is the reconciler's. */
+  abandonInFlight(): number {
+    return this.db.prepare(`UPDATE holds SET state = 'abandoned', updated_at = ? WHERE state IN ('posting', 'posted')`).run(now()).changes;
+  }
+
   setHoldSignature(jobs: string[], signature: string): void {
     const st = this.db.prepare(`UPDATE holds SET post_signature = ?, updated_at = ? WHERE job = ?`);
     this.db.transaction(() => jobs.forEach((j) => st.run(signature, now(), j)))();

@@ -110,7 +110,9 @@ export class Reconciler {
   }
 
   private async holds(): Promise<void> {
-    const holds = this.ledger.liveHolds();
+    // Holds still 'posting' or 'posted' belong to a running request (the writer or the stream);
+    // at start none are (service.ts hands them to us as abandoned).
+    const holds = this.ledger.liveHolds().filter((h) => h.state === 'answered' || h.state === 'abandoned');
     if (holds.length === 0) return;
     const programId = this.ctx.programs.market;
     const records = await this.ctx.transport.getAccounts(holds.map((h) => new PublicKey(h.job)));
@@ -125,9 +127,9 @@ export class Reconciler {
           continue;
         }
         const job = jobAccount.fromRecord(rec, { programId });
-        if (hold.state === 'posting') this.ledger.markHold(hold.job, 'posted');
         const status = job.data.status;
-        if (status === 'submitted' && now >= job.data.challengeDeadline) {
+        // A job whose request is still streaming belongs to its request until it is answered.
+        if (status === 'submitted' && now >= job.data.challengeDeadline && (hold.state === 'answered' || hold.state === 'abandoned')) {
           toFinalize.push({ hold, job });
         } else if (hold.state === 'abandoned' && status === 'open') {
           await sendRecorded(this.ctx, [ix.cancelJob({ client: this.ctx.wallet.publicKey, creditAccount: findCreditAccountPda(this.ctx.wallet.publicKey, programId)[0], job: job.address }, {}, programId)], () => undefined);
@@ -177,9 +179,7 @@ export class Reconciler {
     const job = new PublicKey(hold.job);
     const sigs = await this.connection.getSignaturesForAddress(job, { limit: 50 });
     if (sigs.length === 0 || sigs.every((s) => s.err)) {
-      // Never landed. A post still in flight has a signature we must wait for.
-      if (hold.state === 'posting' && hold.postSignature && this.writer.depth > 0) return;
-      if (hold.postSignature && (await this.statusOf(hold.postSignature)) === 'unknown' && this.writer.depth > 0) return;
+      // Never landed (a request in flight never gets here: its hold is not abandoned yet).
       if (this.ledger.settleHold(hold.job, 0n)) this.stats.released++;
       this.log.info('reconcile.never_posted', { job: hold.job });
       return;

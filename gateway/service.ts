@@ -85,6 +85,8 @@ export async function startGateway(config: GatewayConfig, opts: { log?: Logger; 
     const onChain = await creditBalance(ctx);
     if (ledger.meta('baseline_credits') === null) ledger.setMeta('baseline_credits', (onChain.balance + onChain.locked).toString());
 
+    const orphaned = ledger.abandonInFlight();
+    if (orphaned > 0) log.warn('gateway.recovered_jobs', { jobs: orphaned });
     const writer = new ChainWriter(ctx, ledger, log, config.post_batch);
     const lastNonce = ledger.liveHolds().reduce((m, h) => (h.nonce >= m ? h.nonce + 1n : m), 0n);
     const storedNext = BigInt(ledger.meta('next_nonce') ?? '0');
@@ -105,6 +107,7 @@ export async function startGateway(config: GatewayConfig, opts: { log?: Logger; 
       },
       log,
       (job) => reconciler.finalizeSoon(job),
+      connection,
     );
     let x402: X402Payments | null = null;
     if (config.x402 && !config.local) {

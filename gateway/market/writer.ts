@@ -19,7 +19,7 @@ import type { JobRequest, Tier } from '../../sdk/src/accounts/market';
 export interface PostOrder {
   job: PublicKey;
   nonce: bigint;
-  request: { tier: Tier; model: Uint8Array; maxPrice: bigint; seed: bigint; promptCommitment: Uint8Array; pinnedWorker: PublicKey };
+  request: { tier: Tier; model: Uint8Array; maxPrice: bigint; seed: bigint; promptCommitment: Uint8Array; pinnedWorker: PublicKey; measurement: Uint8Array };
   /** Assign to this worker in the same transaction (the gateway is a registered matcher). */
   assignTo: PublicKey | null;
 }

@@ -3,7 +3,7 @@
  * loader, short windows, the gateway wallet registered as a matcher and funded with SOL and
  * USDC, clients funded with USDC, and workers registered and bonded on chain.
  */
-import { createMintToInstruction, getAssociatedTokenAddressSync, getOrCreateAssociatedTokenAccount } from '@solana/spl-token';
+import { createAssociatedTokenAccountIdempotentInstruction, createMintToInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, sendAndConfirmTransaction, Transaction } from '@solana/web3.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,8 @@ export interface Market {
 }
 
 export async function startMarket(): Promise<Market> {
-  const net = await startLocalnet({ rpcPort: 0, slotMs: 50 });
+  // 400 ms slots: web3.js caches a blockhash for 30 s, which must stay valid (150 slots).
+  const net = await startLocalnet({ rpcPort: 0, slotMs: 400 });
   const dir = mkdtempSync(join(tmpdir(), 'peer-gateway-'));
   const admin = Keypair.generate();
   const deployed = await deployAll({ url: net.rpcUrl, payer: admin, walletsDir: join(dir, 'wallets') });
@@ -43,8 +44,9 @@ export async function startMarket(): Promise<Market> {
   const adminCtx = sdk.createContext({ connection, wallet: admin });
   await sdk.updateConfig(adminCtx, { challengeWindowSecs: 60, claimDelaySecs: 5, jobTimeoutSecs: 60 });
   const mintTo = async (mint: PublicKey, owner: PublicKey, amount: bigint) => {
-    const ata = await getOrCreateAssociatedTokenAccount(connection, admin, mint, owner);
-    await sendAndConfirmTransaction(connection, new Transaction().add(createMintToInstruction(mint, ata.address, admin.publicKey, amount)), [admin]);
+    const ata = getAssociatedTokenAddressSync(mint, owner);
+    const tx = new Transaction().add(createAssociatedTokenAccountIdempotentInstruction(admin.publicKey, ata, owner, mint), createMintToInstruction(mint, ata, admin.publicKey, amount));
+    await sendAndConfirmTransaction(connection, tx, [admin]);
   };
   return {
     net,
@@ -119,3 +121,4 @@ export async function startTestGateway(m: Market, opts: GatewayOptions = {}): Pr
   const gw = await startGateway(config, { wallet, log });
   return Object.assign(gw, { walletKeypair: wallet, logs });
 }
+
