@@ -93,11 +93,13 @@ const GUID_VCEK = '63da758d-e664-4564-adc5-f4b93be8accd';
 const GUID_ASK = '4ab7b379-bbac-4fe4-a02f-05aef327c782';
 const GUID_ARK = 'c0b406a4-a803-4952-9743-3fb6014cd0ae';
 
-function guidText(b: Buffer): string {
-  // mixed-endian as in the GHCB table: the first three groups little-endian
+/** A GUID's text from its 16 bytes, in RFC byte order (as go-sev-guest reads the table) and mixed-endian (EFI GUID layout). */
+function guidTexts(b: Buffer): string[] {
   const h = (x: Buffer) => x.toString('hex');
   const le = (x: Buffer) => h(Buffer.from(x).reverse());
-  return `${le(b.subarray(0, 4))}-${le(b.subarray(4, 6))}-${le(b.subarray(6, 8))}-${h(b.subarray(8, 10))}-${h(b.subarray(10, 16))}`;
+  const rfc = `${h(b.subarray(0, 4))}-${h(b.subarray(4, 6))}-${h(b.subarray(6, 8))}-${h(b.subarray(8, 10))}-${h(b.subarray(10, 16))}`;
+  const mixed = `${le(b.subarray(0, 4))}-${le(b.subarray(4, 6))}-${le(b.subarray(6, 8))}-${h(b.subarray(8, 10))}-${h(b.subarray(10, 16))}`;
+  return [rfc, mixed];
 }
 
 /** Parses an SNP certificate table (entries of GUID ‖ offset u32 ‖ length u32, ended by a zero entry) into VCEK, ASK, ARK PEMs. */
@@ -111,7 +113,14 @@ export function parseSnpCertTable(aux: Uint8Array): string[] {
     const length = b.readUInt32LE(at + 20);
     if (offset + length > b.length) throw new EnclaveUnavailableError('the SNP certificate table points past its end');
     const der = b.subarray(offset, offset + length);
-    found.set(guidText(guid), new X509Certificate(der).toString());
+    let pem: string;
+    try {
+      pem = new X509Certificate(der).toString();
+    } catch {
+      throw new EnclaveUnavailableError('the SNP certificate table holds a certificate that does not parse');
+    }
+    // the GHCB spec leaves the byte order of the GUIDs to readers: accept either layout
+    for (const text of guidTexts(guid)) found.set(text, pem);
   }
   const vcek = found.get(GUID_VCEK);
   const ask = found.get(GUID_ASK);

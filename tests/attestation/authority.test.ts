@@ -152,11 +152,8 @@ describe('enclave runtime', () => {
 
   it('reads AMD\'s certificate table (auxblob) by GUID; an incomplete one yields no chain', () => {
     const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-    const guid = (text: string) => {
-      const h = text.replace(/-/g, '');
-      const b = Buffer.from(h, 'hex');
-      return Buffer.concat([Buffer.from(b.subarray(0, 4)).reverse(), Buffer.from(b.subarray(4, 6)).reverse(), Buffer.from(b.subarray(6, 8)).reverse(), b.subarray(8)]);
-    };
+    // RFC byte order, as go-sev-guest lays the table out
+    const guid = (text: string) => Buffer.from(text.replace(/-/g, ''), 'hex');
     const vcek = der(SNP_VCEK_PEM);
     const ask = der(SNP_ASK_PEM);
     const header = 24 * 3;
