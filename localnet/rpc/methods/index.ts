@@ -2,6 +2,7 @@
 import type { Handler } from '../context';
 import { accountMethods } from './accounts';
 import { clusterMethods } from './cluster';
+import { devMethods } from './dev';
 import { tokenMethods } from './tokens';
 import { transactionMethods } from './transactions';
 
@@ -10,6 +11,7 @@ export const RPC_METHODS: Readonly<Record<string, Handler>> = Object.freeze({
   ...accountMethods,
   ...tokenMethods,
   ...transactionMethods,
+  ...devMethods,
 });
 
 export function isRpcMethod(name: string): boolean {
