@@ -41,6 +41,7 @@ export const peerMarket: ProgramSpec = {
     'ChallengeOpened',
     'VoteCommitted',
     'VoteRevealed',
+    'VoteClosed',
     'ChallengeResolved',
     'EnclaveRegistered',
   ],

@@ -7,9 +7,11 @@
  * reward vault (the market's `sweep_fees` sends the stakers' share of the network margin there;
  * anyone may add more), pro rata to their active stake when it is accounted.
  *
- * Reward rule (see README "peer_staking"):
+ * Reward rule (see README "peer_staking" and docs/economics.md):
  * - Every instruction that reads or changes stake first *accrues*: the vault balance minus what
- *   the pool has already accounted for is new reward. With stake active it raises the
+ *   the pool has already accounted for is new reward. It joins a *stream* released linearly
+ *   over reward_stream_secs (restarted by each deposit with what is left plus the new amount);
+ *   what the stream released since the last accrual is the reward distributed now. With stake active it raises the
  *   reward-per-share accumulator (unsigned 64.64 fixed point); the division's remainder is
  *   carried into the next accrual, so rounding loses less than one base unit overall.
  * - A staker's earnings are `active × Δ(reward per share)`, exact in 2^-64 units; claims pay
@@ -42,6 +44,7 @@ export const peerStaking: ProgramSpec = {
     { name: 'USDC_DECIMALS', kind: 'u8', value: 6n, docs: 'Decimals the USDC mint must have.' },
     { name: 'MIN_UNSTAKE_COOLDOWN_SECS', kind: 'u32', value: 3_600n, docs: 'Shortest unstake cooldown the admin may set.' },
     { name: 'MAX_UNSTAKE_COOLDOWN_SECS', kind: 'u32', value: 30n * DAY, docs: 'Longest unstake cooldown the admin may set.' },
+    { name: 'MAX_REWARD_STREAM_SECS', kind: 'u32', value: 30n * DAY, docs: 'Longest reward stream the admin may set.' },
     {
       name: 'MAX_MIN_STAKE',
       kind: 'u64',
@@ -67,6 +70,11 @@ export const peerStaking: ProgramSpec = {
           name: 'min_stake',
           type: 'u64',
           docs: 'Smallest active stake a staker may hold, other than zero ($PEER base units).',
+        },
+        {
+          name: 'reward_stream_secs',
+          type: 'u32',
+          docs: 'USDC reaching the reward vault is released to stakers linearly over this long (restarted by each deposit), so stake added just before a deposit earns about nothing of it. 0: at once (no protection against stake sniping).',
         },
       ],
     },
@@ -110,7 +118,14 @@ export const peerStaking: ProgramSpec = {
         { name: 'bump', type: 'u8' },
         { name: 'stake_vault_bump', type: 'u8' },
         { name: 'reward_vault_bump', type: 'u8' },
-        { name: 'reserved', type: { array: ['u8', 64] }, docs: 'Room for later fields without a migration.' },
+        {
+          name: 'stream_remaining',
+          type: 'u64',
+          docs: 'USDC received but not yet released to stakers: it is released linearly until stream_end.',
+        },
+        { name: 'stream_end', type: 'i64', docs: 'When the stream is fully released (reward_stream_secs after the last deposit).' },
+        { name: 'stream_updated_at', type: 'i64', docs: 'When the stream was last released from.' },
+        { name: 'reserved', type: { array: ['u8', 40] }, docs: 'Room for later fields without a migration.' },
       ],
     },
     Staker: {
@@ -160,12 +175,14 @@ export const peerStaking: ProgramSpec = {
     },
     Accrual: {
       kind: 'struct',
-      docs: 'What an accrual found: new USDC in the reward vault, spread over active stake or set aside as unallocated.',
+      docs: 'What an accrual did: USDC released from the reward stream, spread over active stake or set aside as unallocated.',
       fields: [
-        { name: 'amount', type: 'u64', docs: 'New USDC (0: nothing had arrived since the last accrual).' },
+        { name: 'amount', type: 'u64', docs: 'USDC released from the stream (0: nothing was due).' },
         { name: 'total_staked', type: 'u64', docs: 'Active stake it was spread over (0: it went to unallocated_rewards).' },
         { name: 'reward_per_share', type: { defined: 'U64F64' }, docs: 'The pool\'s accumulator afterwards.' },
         { name: 'unallocated_rewards', type: 'u64', docs: 'The pool\'s unallocated rewards afterwards.' },
+        { name: 'received', type: 'u64', docs: 'New USDC found in the reward vault, added to the stream.' },
+        { name: 'stream_remaining', type: 'u64', docs: 'USDC still to be released afterwards.' },
       ],
     },
     RewardsAccrued: {
@@ -395,6 +412,7 @@ export const peerStaking: ProgramSpec = {
     { name: 'NothingToSweep', msg: 'There are no unallocated rewards' },
     { name: 'InvalidPoolTreasury', msg: 'The treasury is not the pool\'s treasury' },
     { name: 'InsufficientFunds', msg: 'The source token account holds less than the amount' },
+    { name: 'InvalidRewardStream', msg: 'reward_stream_secs is above MAX_REWARD_STREAM_SECS' },
   ],
 };
 

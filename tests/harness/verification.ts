@@ -6,7 +6,7 @@
 import { TOKEN_PROGRAM_ID, unpackAccount } from '@solana/spl-token';
 import { PublicKey, SystemProgram, SYSVAR_INSTRUCTIONS_PUBKEY } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { big, type Call } from '../fixtures/embedded/market';
+import { big, voteVaultAddress, type Call } from '../fixtures/embedded/market';
 import { expectError, type TxResult } from '../fixtures/embedded/tx';
 import { instructionErrorOf } from '../fixtures/embedded/litesvm';
 import type { Bundle, ChallengeAccount, ValidatorAccount, Verification, VoteAccount, WorkerAccount } from '../fixtures/embedded/verification';
@@ -77,16 +77,39 @@ export interface VerificationTotals extends Totals {
  * - each validator vault holds exactly the validator's `bond`; `locked` is the sum of the bonds
  *   of its live challenges and `open_challenges` their number;
  * - each worker's `open_challenges` is the number of live challenges against it;
- * - each live challenge's job is Disputed; `commits` counts its vote accounts, `reveals` the
+ * - the config's total_validator_stake is the sum of the active validators' bonds; each
+ *   validator's open_votes counts its vote accounts; the vote vault holds at least what the
+ *   open winning votes of resolved challenges are owed;
+ * - each live (unresolved) challenge's job is Disputed; `commits` counts its vote accounts, `reveals` the
  *   revealed ones, `votes_for_*` the revealed votes for each side's output hash.
  */
 export async function assertVerificationConservation(v: Verification): Promise<VerificationTotals> {
   const totals = await assertConservation(v.m);
+  // Live: not resolved yet. Resolved challenges stay until their last vote is closed.
   const live: { address: PublicKey; c: ChallengeAccount }[] = [];
+  const resolved: { address: PublicKey; c: ChallengeAccount }[] = [];
   for (const entry of v.challenges.values()) {
     const c = await v.challengeOrNull(entry.challenge);
-    if (c) live.push({ address: entry.challenge, c });
+    if (c) (c.resolved ? resolved : live).push({ address: entry.challenge, c });
   }
+  // Votes not closed yet, by validator; and what the vote vault still owes winning voters.
+  const openVotes = new Map<string, number>();
+  let owedToVoters = 0n;
+  for (const [key, meta] of v.votes) {
+    const vote = await v.read<VoteAccount>(new PublicKey(key), 'vote');
+    if (!vote) continue;
+    openVotes.set(vote.validator.toBase58(), (openVotes.get(vote.validator.toBase58()) ?? 0) + 1);
+    const r = resolved.find((x) => x.address.equals(meta.challenge));
+    if (!r || !vote.revealed) continue;
+    const outcome = Object.keys(r.c.outcome as object)[0];
+    const winning = outcome === 'challengerWon' ? r.c.challengerOutputHash : outcome === 'workerWon' ? r.c.workerOutputHash : null;
+    if (!winning || !Buffer.from(winning).equals(Buffer.from(vote.outputHash))) continue;
+    const weight = outcome === 'challengerWon' ? big(r.c.weightForChallenger) : big(r.c.weightForWorker);
+    owedToVoters += (big(r.c.voterPot) * big(vote.weight)) / weight;
+  }
+  const voteVault = await tokenAmount(v, voteVaultAddress(v.programId));
+  assert.ok(voteVault >= owedToVoters, `the vote vault holds ${voteVault}, winning voters are owed ${owedToVoters}`);
+  let activeStake = 0n;
   let validatorBonds = 0n;
   let validatorVaults = 0n;
   for (const entry of v.validators.values()) {
@@ -97,12 +120,15 @@ export async function assertVerificationConservation(v: Verification): Promise<V
       continue;
     }
     validatorBonds += big(val.bond);
+    if (big(val.deregisterAvailableAt) === 0n) activeStake += big(val.bond);
+    assert.equal(val.openVotes, openVotes.get(entry.validator.toBase58()) ?? 0, `validator ${entry.validator.toBase58()}: open_votes vs vote accounts`);
     validatorVaults += amount;
     assert.equal(amount, big(val.bond), `validator ${entry.validator.toBase58()}: vault holds ${amount}, bond is ${val.bond.toString()}`);
     const mine = live.filter((l) => l.c.challenger.equals(entry.validator));
     assert.equal(big(val.locked), mine.reduce((s, l) => s + big(l.c.bond), 0n), `validator ${entry.validator.toBase58()}: locked vs live challenge bonds`);
     assert.equal(val.openChallenges, mine.length, `validator ${entry.validator.toBase58()}: open_challenges vs live challenges`);
   }
+  assert.equal(await v.totalValidatorStake(), activeStake, 'config.total_validator_stake vs the active validators\' bonds');
   for (const entry of v.m.workers.values()) {
     const w = await v.read<WorkerAccount>(entry.worker, 'worker');
     if (!w) continue;
@@ -125,6 +151,9 @@ export async function assertVerificationConservation(v: Verification): Promise<V
     assert.equal(c.reveals, revealed.length, `challenge ${address.toBase58()}: reveals vs revealed votes`);
     assert.equal(c.votesForChallenger, revealed.filter((x) => same(x.outputHash, c.challengerOutputHash)).length, 'votes for the challenger');
     assert.equal(c.votesForWorker, revealed.filter((x) => same(x.outputHash, c.workerOutputHash)).length, 'votes for the worker');
+    assert.equal(big(c.committedWeight), votes.reduce((t, x) => t + big(x.weight), 0n), 'committed weight');
+    assert.equal(big(c.revealedWeight), revealed.reduce((t, x) => t + big(x.weight), 0n), 'revealed weight');
+    assert.equal(c.votesOpen, votes.length, 'votes_open vs vote accounts');
   }
   return { ...totals, validatorBonds, validatorVaults, liveChallenges: live.length };
 }

@@ -7,7 +7,7 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { defaultParams } from '../fixtures/embedded/params';
 import { startEmbedded } from '../fixtures/embedded/env';
-import { big, BPS, Market, PEER, statusOf, type Actor } from '../fixtures/embedded/market';
+import { big, BPS, DEFAULT_PRICES, Market, PEER, statusOf, type Actor } from '../fixtures/embedded/market';
 import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
 import { assertConservation } from '../harness/conservation';
 import { reject } from '../harness/reject';
@@ -53,7 +53,12 @@ describe('peer_market: expire_job', () => {
     assert.ok((ev.worker as PublicKey).equals(worker));
     assert.equal(ev.requeued, true);
     assert.equal((ev.refunded as BN).toString(), '0');
-    assert.equal((ev.slashed as BN).toString(), '0');
+    // timeout_slash_bps is 0 by default: the expiry costs the job's value in $PEER (price × peer_per_credit)
+    const jobValue = DEFAULT_PRICES.open * big(m.params.peerPerCredit);
+    assert.equal((ev.slashed as BN).toString(), jobValue.toString());
+    // and this worker may never take the job again
+    assert.equal(big(j.excludedWorkers[0]), worker.toBuffer().readBigUInt64LE(0));
+    await reject(m, await m.assignJobCall(matcher, job, worker), 'WorkerExcluded');
     await m.cancelJob(client, job);
   });
 
@@ -207,8 +212,9 @@ describe('peer_market: expire_job timeout slash', () => {
     await m.warp(m.params.jobTimeoutSecs + 1);
     const supply = await mintSupply(m.context, m.env.peerMint);
     const { result } = await m.expireJob(job);
-    const slash = (bond * 250n) / BPS;
-    assert.equal(slash, 125n * PEER + 30_864n, 'floor of 2.5% of the bond');
+    const share = (bond * 250n) / BPS;
+    assert.equal(share, 125n * PEER + 30_864n, 'floor of 2.5% of the bond');
+    const slash = share + DEFAULT_PRICES.open * big(m.params.peerPerCredit);
     assert.equal(supply - (await mintSupply(m.context, m.env.peerMint)), slash);
     assert.equal(await tokenBalance(m.context, bondVault), bond - slash);
     assert.equal(big((await m.worker(worker)).bond), bond - slash);
@@ -225,12 +231,13 @@ describe('peer_market: expire_job timeout slash', () => {
     await m.warp(m.params.jobTimeoutSecs + 1);
     await m.expireJob(job);
     const w = await m.worker(worker);
-    assert.equal(big(w.bond), 900n);
-    assert.equal(big(w.unbonding), 900n);
+    // 10% of 999 plus the job's value (far more than the bond): the whole bond
+    assert.equal(big(w.bond), 0n);
+    assert.equal(big(w.unbonding), 0n);
     await m.cancelJob(client, job);
   });
 
-  it('burns nothing from a worker without a bond, and nothing when timeout_slash_bps is 0', async () => {
+  it('burns nothing from a worker without a bond, and only the job\'s value when timeout_slash_bps is 0', async () => {
     await m.updateParams((p) => (p.timeoutSlashBps = 1_000));
     const { worker } = await m.readyWorker({ tiers: ['open'] }, 0n);
     const { job } = await m.postJob(client);
@@ -247,8 +254,10 @@ describe('peer_market: expire_job timeout slash', () => {
     await m.assignJob(matcher, job, bonded.worker);
     await m.warp(m.params.jobTimeoutSecs + 1);
     await m.expireJob(job);
-    assert.equal(big((await m.worker(bonded.worker)).bond), 1_000n * PEER);
-    assert.equal(await mintSupply(m.context, m.env.peerMint), supplyBefore);
+    // with timeout_slash_bps 0, only the job's value is burned
+    const jobValue = DEFAULT_PRICES.open * big(m.params.peerPerCredit);
+    assert.equal(big((await m.worker(bonded.worker)).bond), 1_000n * PEER - jobValue);
+    assert.equal(await mintSupply(m.context, m.env.peerMint), supplyBefore - jobValue);
     await m.cancelJob(client, job);
   });
 });

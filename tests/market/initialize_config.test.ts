@@ -212,7 +212,7 @@ describe('peer_market: initialize_config', () => {
   it('rejects a bool that is neither 0 nor 1', async () => {
     await expectRejected('InstructionDidNotDeserialize', (ix) => {
       ix.data = Buffer.from(ix.data);
-      ix.data[ix.data.length - 33] = 2; // `paused`, just before the 32-byte attestation authority
+      ix.data[ix.data.length - 49] = 2; // `paused`: before the 32-byte attestation authority, peer_per_credit (u64) and four u16 shares
     });
   });
 

@@ -73,6 +73,8 @@ interface JobModel {
   worker: WorkerModel | null;
   price: bigint;
   attempts: number;
+  /** Workers that let this job expire: they may not take it again. */
+  excluded: Set<WorkerModel>;
   openSince: bigint;
   deadline: bigint;
   challengeDeadline: bigint;
@@ -209,6 +211,7 @@ for (const seed of SEEDS) {
         if (w.active >= w.capacity) return 'WorkerAtCapacity';
         if (w.bond - w.unbonding < big(params.minBond[tierIndex(j.tier)])) return 'BondBelowMinimum';
         if (j.pinned && j.pinned !== w) return 'PinnedToOtherWorker';
+        if (j.excluded.has(w)) return 'WorkerExcluded';
         return null;
       }
 
@@ -241,8 +244,11 @@ for (const seed of SEEDS) {
         const supply = await mintSupply(m.context, m.env.peerMint);
         await expectOutcome(await m.expireJobCall(j.address), error, 'expire');
         if (error === null) {
-          const slash = (w.bond * BigInt(params.timeoutSlashBps)) / BPS;
+          // the bond share plus the job's value in $PEER, at most the bond; the worker is excluded
+          const share = (w.bond * BigInt(params.timeoutSlashBps)) / BPS + j.price * big(params.peerPerCredit);
+          const slash = share < w.bond ? share : w.bond;
           w.bond -= slash;
+          j.excluded.add(w);
           if (w.unbonding > w.bond) w.unbonding = w.bond;
           w.active -= 1;
           w.open[tierIndex(j.tier)] -= 1;
@@ -334,6 +340,7 @@ for (const seed of SEEDS) {
               worker: null,
               price: 0n,
               attempts: 0,
+              excluded: new Set(),
               openSince: await m.now(),
               deadline: 0n,
               challengeDeadline: 0n,

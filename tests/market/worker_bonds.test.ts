@@ -7,7 +7,7 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import { defaultParams } from '../fixtures/embedded/params';
 import { startEmbedded } from '../fixtures/embedded/env';
-import { big, Market, PEER, workerSettings, type Actor } from '../fixtures/embedded/market';
+import { big, DEFAULT_PRICES, Market, PEER, workerSettings, type Actor } from '../fixtures/embedded/market';
 import { mintSupply, tokenBalance } from '../fixtures/embedded/tokens';
 import { cloneAccount, otherProgram } from '../harness/accounts';
 import { assertConservation } from '../harness/conservation';
@@ -200,7 +200,9 @@ describe('peer_market: request_unbond and withdraw_unbonded', () => {
     // Once that job is finalized the whole request can leave
     await m.finalizeJob(submitted);
     await m.withdrawUnbonded(actor);
-    assert.equal(big((await m.worker(worker)).bond), min - 1n);
+    // the expiry burned the job's value in $PEER (price × peer_per_credit)
+    const expiryCost = DEFAULT_PRICES.verified * big(m.params.peerPerCredit);
+    assert.equal(big((await m.worker(worker)).bond), min - 1n - expiryCost);
     await m.cancelJob(client, assigned);
   });
 

@@ -51,12 +51,13 @@ describe('sdk: IDL codec and instruction builders', () => {
       seed: (1n << 64n) - 1n,
       promptCommitment: sdk.outputHash('p'),
       pinnedWorker: key(),
+      measurement: sdk.outputHash('m'),
     };
     const client = key();
     const job = key();
     const ix = instructions.market.postJob({ client, job }, { request, nonce: 9n });
     const viaAnchor = peerMarket.coder.instruction.encode('postJob', {
-      request: { ...request, tier: { verified: {} }, model: [...request.model], maxPrice: new BN(123), seed: new BN(request.seed.toString()), promptCommitment: [...request.promptCommitment] },
+      request: { ...request, tier: { verified: {} }, model: [...request.model], maxPrice: new BN(123), seed: new BN(request.seed.toString()), promptCommitment: [...request.promptCommitment], measurement: [...request.measurement] },
       nonce: new BN(9),
     });
     assert.deepEqual(ix.data, viaAnchor);

@@ -47,7 +47,7 @@ describe('peer_staking: initialize', () => {
   }
 
   it('creates the pool and both vaults, owned by the pool PDA, and emits PoolInitialized', async () => {
-    const { result } = await initializeStaking(env, { unstakeCooldownSecs: 3 * 86_400, minStake: new BN(5_000) }, s);
+    const { result } = await initializeStaking(env, { unstakeCooldownSecs: 3 * 86_400, minStake: new BN(5_000), rewardStreamSecs: 0 }, s);
     const pool = await env.staking.account.pool.fetch(s.pool);
     assert.ok(pool.admin.equals(env.admin.publicKey));
     assert.ok(pool.peerMint.equals(env.peerMint));
@@ -194,10 +194,10 @@ describe('peer_staking: initialize', () => {
   });
 
   const bounds: { what: string; error: string; params: PoolParams }[] = [
-    { what: 'a cooldown under an hour', error: 'InvalidUnstakeCooldown', params: { unstakeCooldownSecs: 3_599, minStake: new BN(1) } },
-    { what: 'a cooldown over 30 days', error: 'InvalidUnstakeCooldown', params: { unstakeCooldownSecs: 30 * 86_400 + 1, minStake: new BN(1) } },
-    { what: 'a zero min_stake', error: 'InvalidMinStake', params: { unstakeCooldownSecs: 3_600, minStake: new BN(0) } },
-    { what: 'a min_stake above MAX_MIN_STAKE', error: 'InvalidMinStake', params: { unstakeCooldownSecs: 3_600, minStake: new BN('1000000000000001') } },
+    { what: 'a cooldown under an hour', error: 'InvalidUnstakeCooldown', params: { unstakeCooldownSecs: 3_599, minStake: new BN(1), rewardStreamSecs: 0 } },
+    { what: 'a cooldown over 30 days', error: 'InvalidUnstakeCooldown', params: { unstakeCooldownSecs: 30 * 86_400 + 1, minStake: new BN(1), rewardStreamSecs: 0 } },
+    { what: 'a zero min_stake', error: 'InvalidMinStake', params: { unstakeCooldownSecs: 3_600, minStake: new BN(0), rewardStreamSecs: 0 } },
+    { what: 'a min_stake above MAX_MIN_STAKE', error: 'InvalidMinStake', params: { unstakeCooldownSecs: 3_600, minStake: new BN('1000000000000001'), rewardStreamSecs: 0 } },
   ];
   for (const b of bounds) {
     it(`rejects ${b.what} with ${b.error}`, async () => {
@@ -206,14 +206,14 @@ describe('peer_staking: initialize', () => {
   }
 
   it('accepts parameters exactly at their bounds', async () => {
-    const low = { unstakeCooldownSecs: 3_600, minStake: new BN(1) };
+    const low = { unstakeCooldownSecs: 3_600, minStake: new BN(1), rewardStreamSecs: 0 };
     await initializeStaking(env, low);
     const pool = await env.staking.account.pool.fetch(s.pool);
     assert.equal(pool.params.unstakeCooldownSecs, 3_600);
     assert.equal(big(pool.params.minStake), 1n);
 
     const other = await startEmbedded();
-    const high = { unstakeCooldownSecs: 30 * 86_400, minStake: new BN((1_000_000n * PEER).toString()) };
+    const high = { unstakeCooldownSecs: 30 * 86_400, minStake: new BN((1_000_000n * PEER).toString()), rewardStreamSecs: 30 * 86_400 };
     await initializeStaking(other, high);
     const p2 = await other.staking.account.pool.fetch(s.pool);
     assert.equal(p2.params.unstakeCooldownSecs, 30 * 86_400);

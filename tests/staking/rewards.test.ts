@@ -41,7 +41,7 @@ async function claimAll(w: World, ...stakers: StakerWallet[]): Promise<bigint[]>
 
 describe('peer_staking: fairness', () => {
   it('pays stakers a and b over the same period in the ratio a:b, each within one base unit', async () => {
-    const w = await world({ unstakeCooldownSecs: 3_600, minStake: new BN(1) });
+    const w = await world({ unstakeCooldownSecs: 3_600, minStake: new BN(1), rewardStreamSecs: 0 });
     const a = 3_000_000_007n;
     const b = 7_000_000_019n;
     const sa = await newStaker(w.env, a);
@@ -100,7 +100,7 @@ describe('peer_staking: fairness', () => {
 
 describe('peer_staking: extreme magnitudes', () => {
   it('handles 1 base unit next to 10^18 staked and deposits from 1 unit to 10^16, exactly as the model', async () => {
-    const w = await world({ unstakeCooldownSecs: 3_600, minStake: new BN(1) });
+    const w = await world({ unstakeCooldownSecs: 3_600, minStake: new BN(1), rewardStreamSecs: 0 });
     const model = new RewardModel();
     const tiny = await newStaker(w.env, 1n);
     const whale = await newStaker(w.env, 10n ** 18n);
@@ -134,7 +134,7 @@ describe('peer_staking: extreme magnitudes', () => {
 async function randomRun(seed: number, n: number, steps: number): Promise<void> {
   const next = rng(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)];
-  const w = await world({ unstakeCooldownSecs: 3_600, minStake: new BN(1) });
+  const w = await world({ unstakeCooldownSecs: 3_600, minStake: new BN(1), rewardStreamSecs: 0 });
   const model = new RewardModel();
   const wallets: StakerWallet[] = [];
   let deposited = 0n;

@@ -33,7 +33,7 @@ describe('peer_staking: update_config', () => {
 
   it('replaces the parameters and the treasury, and emits PoolConfigUpdated with old and new', async () => {
     const treasury = await createTokenAccount(w.env.context, w.env.usdcMint, Keypair.generate().publicKey);
-    const params = { unstakeCooldownSecs: 86_400, minStake: new BN(42) };
+    const params = { unstakeCooldownSecs: 86_400, minStake: new BN(42), rewardStreamSecs: 0 };
     const res = await ok(w.env, [await updateStakingConfigIx(w.env, params, treasury)], [w.env.admin]);
     const pool = await w.env.staking.account.pool.fetch(w.s.pool);
     assert.equal(pool.params.unstakeCooldownSecs, 86_400);
@@ -62,7 +62,7 @@ describe('peer_staking: update_config', () => {
     await ok(w.env, [await stakeIx(w.env, b, 5n * PEER)], [b.wallet]);
     await ok(w.env, [await requestUnstakeIx(w.env, a, 5n * PEER)], [a.wallet]);
     const week = defaultStakingParams().unstakeCooldownSecs;
-    await ok(w.env, [await updateStakingConfigIx(w.env, { unstakeCooldownSecs: 3_600, minStake: new BN(1) }, w.s.treasury)], [w.env.admin]);
+    await ok(w.env, [await updateStakingConfigIx(w.env, { unstakeCooldownSecs: 3_600, minStake: new BN(1), rewardStreamSecs: 0 }, w.s.treasury)], [w.env.admin]);
     const start = await unixNow(w.env.context);
     await ok(w.env, [await requestUnstakeIx(w.env, b, 5n * PEER)], [b.wallet]);
     assert.equal(big((await fetchStaker(w.env, b)).cooldownEndsAt), start + 3_600n);
@@ -111,10 +111,10 @@ describe('peer_staking: update_config', () => {
   });
 
   const bounds: { what: string; error: string; params: PoolParams }[] = [
-    { what: 'a cooldown under an hour', error: 'InvalidUnstakeCooldown', params: { unstakeCooldownSecs: 0, minStake: new BN(1) } },
-    { what: 'a cooldown over 30 days', error: 'InvalidUnstakeCooldown', params: { unstakeCooldownSecs: 0xffff_ffff, minStake: new BN(1) } },
-    { what: 'a zero min_stake', error: 'InvalidMinStake', params: { unstakeCooldownSecs: 3_600, minStake: new BN(0) } },
-    { what: 'a min_stake above MAX_MIN_STAKE', error: 'InvalidMinStake', params: { unstakeCooldownSecs: 3_600, minStake: new BN('18446744073709551615') } },
+    { what: 'a cooldown under an hour', error: 'InvalidUnstakeCooldown', params: { unstakeCooldownSecs: 0, minStake: new BN(1), rewardStreamSecs: 0 } },
+    { what: 'a cooldown over 30 days', error: 'InvalidUnstakeCooldown', params: { unstakeCooldownSecs: 0xffff_ffff, minStake: new BN(1), rewardStreamSecs: 0 } },
+    { what: 'a zero min_stake', error: 'InvalidMinStake', params: { unstakeCooldownSecs: 3_600, minStake: new BN(0), rewardStreamSecs: 0 } },
+    { what: 'a min_stake above MAX_MIN_STAKE', error: 'InvalidMinStake', params: { unstakeCooldownSecs: 3_600, minStake: new BN('18446744073709551615'), rewardStreamSecs: 0 } },
   ];
   for (const b of bounds) {
     it(`refuses ${b.what} with ${b.error}`, async () => {

@@ -218,6 +218,8 @@ describe('peer_market attestation (litesvm: Ed25519 verified by the runtime)', (
     before(async () => {
       await enableAttestation();
       const w = await confidentialWorker();
+      // headroom above the tier minimum: an expiry below costs the job's value in $PEER
+      await v.m.bond(w.actor, 1_000n * 10n ** 9n);
       const enclave = await v.enclave();
       await v.registerEnclave(w.actor, enclave, attestor);
       worker = { ...w, enclave };
@@ -340,7 +342,8 @@ describe('peer_market attestation (litesvm: Ed25519 verified by the runtime)', (
       const old = await v.enclave();
       await v.registerEnclave(w.actor, old, attestor);
       const job = await assigned({ ...w, enclave: old });
-      const rotated = await v.enclave();
+      // a newer attestation expires later than the one it replaces (rollbacks are refused)
+      const rotated = await v.enclave(30 * 86_400 + 1);
       await v.registerEnclave(w.actor, rotated, attestor);
       await rejectV(v, await v.submitConfidentialResultCall(w.actor, job, old.key), 'Ed25519SignerMismatch');
       await v.submitConfidentialResult(w.actor, job, rotated.key);

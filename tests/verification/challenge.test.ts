@@ -50,7 +50,7 @@ describe('peer_market verification: challenge_job', () => {
     assert.ok(c.workerAuthority.equals(s.actor.publicKey));
     assert.deepEqual(c.challengerOutputHash, output);
     assert.deepEqual(c.workerOutputHash, s.outputHash);
-    assert.equal(big(c.bond), big(v.params.challengeBond));
+    assert.equal(big(c.bond), v.challengeBondFor(), 'the base bond plus the job\'s value in $PEER');
     assert.equal(n(c.openedAt), now);
     assert.equal(n(c.commitDeadline), now + BigInt(v.params.commitWindowSecs));
     assert.equal(n(c.revealDeadline), now + BigInt(v.params.commitWindowSecs + v.params.revealWindowSecs));
@@ -59,7 +59,7 @@ describe('peer_market verification: challenge_job', () => {
     assert.equal(statusOf((await v.job(s.job)).status), 'disputed');
     assert.equal((await v.worker(s.worker)).openChallenges, 1);
     const val = await v.validator(challenger.validator);
-    assert.equal(big(val.locked), big(v.params.challengeBond));
+    assert.equal(big(val.locked), v.challengeBondFor());
     assert.equal(val.openChallenges, 1);
     assert.equal(big(val.bond), v.challengerBond(), 'the bond stays in the vault, only locked');
     assert.equal(await v.m.lamports(challenger.actor.publicKey), lamports - (await v.m.rentFor(challenge)));
@@ -114,11 +114,11 @@ describe('peer_market verification: challenge_job', () => {
     const s = await submitted();
     await rejectV(v, await v.challengeJobCall(d.challenger.actor, s.job, hash32('again')), 'ValidatorBondTooLow');
     // a validator bonded for two challenges holds two, not three
-    const rich = await v.readyValidator(v.challengerBond() + big(v.params.challengeBond));
+    const rich = await v.readyValidator(v.challengerBond() + v.challengeBondFor());
     const s3 = await submitted();
     const c2 = await v.challengeJob(rich.actor, s.job);
     const c3 = await v.challengeJob(rich.actor, s3.job);
-    assert.equal(big((await v.validator(rich.validator)).locked), 2n * big(v.params.challengeBond));
+    assert.equal(big((await v.validator(rich.validator)).locked), 2n * v.challengeBondFor());
     const s4 = await submitted();
     await rejectV(v, await v.challengeJobCall(rich.actor, s4.job, hash32('third')), 'ValidatorBondTooLow');
     await v.warpPastReveal(c3.challenge);
@@ -229,7 +229,8 @@ describe('peer_market verification: challenge_job', () => {
       await v.resolveChallenge(d.challenge);
       assert.equal(statusOf((await v.job(d.job)).status), 'submitted');
       await v.m.withdrawUnbonded(w.actor);
-      assert.equal(big((await v.worker(w.worker)).bond), min);
+      const lapseFee = (v.challengeBondFor() * BigInt(v.params.lapseFeeBps)) / 10_000n;
+      assert.equal(big((await v.worker(w.worker)).bond), min + lapseFee, 'the lapse fee was paid into the worker\'s bond');
       await v.m.finalizeJob(d.job);
     });
 

@@ -129,6 +129,8 @@ describe('peer_market confidential tier end to end (litesvm)', () => {
 
     it('assigns one second before the expiry', async () => {
       const m = v.m;
+      // past the previous attestation's expiry: a new one must expire later than it
+      await m.warp(86_400);
       const short = await v.enclave(50);
       await v.registerEnclave(actor, short, attestor);
       const { job } = await m.postJob(client, { tier: 'confidential' });
@@ -162,7 +164,8 @@ describe('peer_market confidential tier end to end (litesvm)', () => {
     assert.equal(outcomeOf(event.outcome), 'challengerWon');
     const slash = (bond * BigInt(m.params.slashBps)) / BPS;
     const toChallenger = (slash * BigInt(m.params.challengerRewardBps)) / BPS;
-    assert.equal(await mintSupply(m.context, m.env.peerMint), supply - (slash - toChallenger));
+    const toVoters = (slash * BigInt(m.params.voterRewardBps)) / BPS;
+    assert.equal(await mintSupply(m.context, m.env.peerMint), supply - (slash - toChallenger - toVoters));
     assert.equal(await tokenBalance(m.context, challenger.vault), reward + toChallenger);
     assert.equal(big((await m.credits(m.creditAddress(client.publicKey))).balance), big(credits.balance) + 90n);
     assert.equal(await v.jobOrNull(job), null);

@@ -58,7 +58,9 @@ for (const runtime of RUNTIMES) {
       const { result, event } = await v.resolveChallenge(d.challenge);
       const slash = (workerBond * 1_234n) / BPS;
       const reward = (slash * 3_333n) / BPS;
-      const burned = slash - reward;
+      const pot = (slash * BigInt(m.params.voterRewardBps)) / BPS;
+      const burned = slash - reward - pot;
+      assert.equal(n(event.voterPot), pot);
       assert.ok(reward > 0n && burned > 0n && slash * BPS !== workerBond * 1_234n, 'the numbers exercise rounding');
       assert.equal(outcomeOf(event.outcome), 'challengerWon');
       assert.equal(n(event.slashed), slash);
@@ -92,9 +94,22 @@ for (const runtime of RUNTIMES) {
       assert.equal(big(val.locked), 0n);
       assert.equal(val.openChallenges, 0);
       assert.equal(big(val.challengesWon), 1n);
+      assert.ok(result.ok);
+
+      // the challenge stays until its votes close: the three winners share the pot by weight,
+      // the one who voted for the cheater loses voter_slash_bps of its weight; then it closes
+      assert.ok(await v.challengeOrNull(d.challenge), 'resolved, kept for the votes');
+      const weights = await Promise.all(voters.slice(0, 4).map(async (x) => big((await v.vote(v.voteAddress(d.challenge, x.validator))).weight)));
+      const winning = weights[0] + weights[1] + weights[2];
+      for (let i = 0; i < 4; i++) {
+        const before = big((await v.validator(voters[i].validator)).bond);
+        await v.closeVote(voters[i].actor, d.challenge);
+        const after = big((await v.validator(voters[i].validator)).bond);
+        const expected = i < 3 ? before + (pot * weights[i]) / winning : before - (weights[i] * BigInt(m.params.voterSlashBps)) / BPS;
+        assert.equal(after, expected, `voter ${i}`);
+      }
       assert.equal(await v.challengeOrNull(d.challenge), null);
       assert.equal(await m.lamports(d.challenger.actor.publicKey), challengerLamports + challengeRent);
-      assert.ok(result.ok);
     });
 
     it('burns a lying challenger\'s bond; the honest worker is paid as usual', async () => {
@@ -104,17 +119,20 @@ for (const runtime of RUNTIMES) {
       const supplyBefore = await mintSupply(m.context, m.env.peerMint);
       const workerBefore = await v.worker(d.worker);
       const challengerBefore = await v.validator(d.challenger.validator);
-      const bond = big(m.params.challengeBond);
+      const bond = big((await v.challenge(d.challenge)).bond);
+      assert.equal(bond, v.challengeBondFor(), 'the base bond plus the job\'s value');
+      const pot = (bond * BigInt(m.params.voterRewardBps)) / BPS;
 
       await v.voteAll(d.challenge, voters.slice(0, 3), [d.workerHash, d.workerHash, d.workerHash]);
       const { event } = await v.resolveChallenge(d.challenge);
       assert.equal(outcomeOf(event.outcome), 'workerWon');
-      assert.equal(n(event.burned), bond);
+      assert.equal(n(event.burned), bond - pot);
+      assert.equal(n(event.voterPot), pot);
       assert.equal(n(event.slashed), 0n);
       assert.equal(n(event.challengerReward), 0n);
       assert.equal(n(event.refunded), 0n);
 
-      assert.equal(await mintSupply(m.context, m.env.peerMint), supplyBefore - bond);
+      assert.equal(await mintSupply(m.context, m.env.peerMint), supplyBefore - (bond - pot));
       const val = await v.validator(d.challenger.validator);
       assert.equal(big(val.bond), big(challengerBefore.bond) - bond);
       assert.equal(await tokenBalance(m.context, d.challenger.vault), big(challengerBefore.bond) - bond);
@@ -153,16 +171,26 @@ for (const runtime of RUNTIMES) {
       assert.equal(outcomeOf(event.outcome), 'lapsed');
       assert.equal(n(event.burned), 0n);
       assert.equal(n(event.slashed), 0n);
+      const lapseFee = (big((await v.challenge(d.challenge)).bond) * BigInt(m.params.lapseFeeBps)) / BPS;
+      assert.equal(n(event.lapseFee), lapseFee);
       assert.equal(await mintSupply(m.context, m.env.peerMint), supplyBefore);
       const val = await v.validator(d.challenger.validator);
-      assert.equal(big(val.bond), big(challengerBefore.bond));
+      assert.equal(big(val.bond), big(challengerBefore.bond) - lapseFee, 'the lapse fee left the challenger\'s bond');
       assert.equal(big(val.locked), 0n);
       assert.equal(big(val.challengesWon), big(challengerBefore.challengesWon));
       assert.equal(big(val.challengesLost), big(challengerBefore.challengesLost));
-      assert.equal(await tokenBalance(m.context, d.challenger.vault), big(challengerBefore.bond));
+      assert.equal(await tokenBalance(m.context, d.challenger.vault), big(challengerBefore.bond) - lapseFee);
       const w = await v.worker(d.worker);
-      assert.equal(big(w.bond), big(workerBefore.bond));
+      assert.equal(big(w.bond), big(workerBefore.bond) + lapseFee, '…and went to the worker it delayed');
       assert.equal(big(w.reputation.challengesLost), big(workerBefore.reputation.challengesLost));
+      // revealed voters of a lapse lose nothing; the silent one loses voter_slash_bps of its weight
+      for (let i = 0; i < 4; i++) {
+        const before = big((await v.validator(voters[i].validator)).bond);
+        const weight = big((await v.vote(v.voteAddress(d.challenge, voters[i].validator))).weight);
+        await v.closeVote(voters[i].actor, d.challenge);
+        const penalty = i === 3 ? (weight * BigInt(m.params.voterSlashBps)) / BPS : 0n;
+        assert.equal(big((await v.validator(voters[i].validator)).bond), before - penalty, `voter ${i}`);
+      }
       assert.equal(await m.lamports(d.challenger.actor.publicKey), challengerLamports + challengeRent);
       assert.equal(statusOf((await v.job(d.job)).status), 'submitted');
       await m.finalizeJob(d.job);
@@ -205,14 +233,27 @@ for (const runtime of RUNTIMES) {
         await v.warpPastReveal(d.challenge);
         const forC = sides.filter((s, i) => s === 'challenger' && reveal[i]).length;
         const forW = sides.filter((s, i) => s === 'worker' && reveal[i]).length;
-        const expected = forC >= quorum && forW < forC ? 'challengerWon' : forW >= quorum && forC < forW ? 'workerWon' : 'lapsed';
+        // votes weigh stake: a side needs quorum heads, more than quorum_stake_bps of the base, and more weight
+        const c = await v.challenge(d.challenge);
+        const base = await v.quorumBase(d.challenge);
+        const [wC, wW] = [big(c.weightForChallenger), big(c.weightForWorker)];
+        const share = BigInt(m.params.quorumStakeBps);
+        const wins = (w: bigint, heads: number, other: bigint) => heads >= quorum && w * BPS > base * share && w > other;
+        const expected = wins(wC, forC, wW) ? 'challengerWon' : wins(wW, forW, wC) ? 'workerWon' : 'lapsed';
+        const bond = big(c.bond);
         const bondBefore = big((await v.worker(d.worker)).bond);
         const supplyBefore = await mintSupply(m.context, m.env.peerMint);
         const { event } = await v.resolveChallenge(d.challenge);
         assert.equal(outcomeOf(event.outcome), expected, `round ${round}: ${forC} for the challenger, ${forW} for the worker`);
         seen.add(expected);
         const slash = expected === 'challengerWon' ? (bondBefore * BigInt(m.params.slashBps)) / BPS : 0n;
-        const burned = expected === 'challengerWon' ? slash - (slash * BigInt(m.params.challengerRewardBps)) / BPS : expected === 'workerWon' ? big(m.params.challengeBond) : 0n;
+        const voterShare = BigInt(m.params.voterRewardBps);
+        const burned =
+          expected === 'challengerWon'
+            ? slash - (slash * BigInt(m.params.challengerRewardBps)) / BPS - (slash * voterShare) / BPS
+            : expected === 'workerWon'
+              ? bond - (bond * voterShare) / BPS
+              : 0n;
         assert.equal(await mintSupply(m.context, m.env.peerMint), supplyBefore - burned, `round ${round}: supply`);
         for (const vote of voters.slice(0, count)) await v.closeVote(vote.actor, d.challenge);
         if (expected !== 'challengerWon') await m.finalizeJob(d.job);

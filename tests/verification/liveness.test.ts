@@ -34,11 +34,13 @@ describe('peer_market verification: every decided challenge resolves', () => {
     await v.voteAll(challenge, voters, [workerHash, workerHash, workerHash]);
     const supply = await mintSupply(v.context, v.env.peerMint);
     const bond = big((await v.validator(challenger.validator)).bond);
+    const challengeBond = big((await v.challenge(challenge)).bond);
+    const pot = (challengeBond * BigInt(v.params.voterRewardBps)) / 10_000n;
     const { result } = await v.send(await v.resolveChallengeCall(challenge));
     assert.ok(result.ok, `the decided challenge cannot be resolved: ${result.errorName ?? result.rawError}`);
     assert.equal(outcomeOf(v.m.event(result, 'challengeResolved').outcome), 'workerWon');
-    assert.equal(big((await v.validator(challenger.validator)).bond), bond - big(v.params.challengeBond));
-    assert.equal(await mintSupply(v.context, v.env.peerMint), supply - big(v.params.challengeBond));
+    assert.equal(big((await v.validator(challenger.validator)).bond), bond - challengeBond);
+    assert.equal(await mintSupply(v.context, v.env.peerMint), supply - (challengeBond - pot), 'burned: the bond less the winning voters\' pot');
     for (const voter of voters) await v.closeVote(voter.actor, challenge);
     await v.m.finalizeJob(job);
   }

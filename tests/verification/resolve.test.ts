@@ -5,7 +5,7 @@
  */
 import { Keypair } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { hash32 } from '../fixtures/embedded/market';
+import { big, hash32 } from '../fixtures/embedded/market';
 import { outcomeOf, type ValidatorEntry } from '../fixtures/embedded/verification';
 import { assertVerificationConservation, rejectV } from '../harness/verification';
 import { fixture, n, openDispute, readonly, type Dispute, type Fixture } from './helpers';
@@ -46,50 +46,50 @@ describe('peer_market verification: resolve_challenge', () => {
     await cleanup(d, 3);
   });
 
-  it('decides early for the challenger once quorum is reached and the pending votes cannot overturn it', async () => {
+  it('decides early for the challenger once its revealed stake passes the quorum share (nothing pending can overturn it)', async () => {
     const { v } = f;
     const d = await openDispute(f);
-    const votes = await commit(d, [d.challengerHash, d.challengerHash, d.challengerHash, d.workerHash, d.workerHash]);
+    const votes = await commit(d, [d.challengerHash, d.challengerHash, d.challengerHash, d.challengerHash, d.workerHash]);
     await v.warpPastCommit(d.challenge);
-    for (let i = 0; i < 2; i++) await v.revealVote(voters[i].actor, d.challenge, d.challengerHash, votes[i].salt);
-    // 2 for the challenger: below quorum
+    for (let i = 0; i < 3; i++) await v.revealVote(voters[i].actor, d.challenge, d.challengerHash, votes[i].salt);
+    // 3 of 6 equal voters: quorum heads, but not more than half the validator stake
+    const c = await v.challenge(d.challenge);
+    assert.ok(big(c.weightForChallenger) * 2n <= (await v.quorumBase(d.challenge)));
     await rejectV(v, await v.resolveChallengeCall(d.challenge), 'ChallengeUndecided');
-    await v.revealVote(voters[2].actor, d.challenge, d.challengerHash, votes[2].salt);
-    // 3 for the challenger at quorum 3, 0 for the worker + 2 pending = 2 < 3: decided
+    await v.revealVote(voters[3].actor, d.challenge, d.challengerHash, votes[3].salt);
+    // 4 of 6: more than half of all the stake, so no pending vote can overturn it
     assert.ok((await v.m.now()) < n((await v.challenge(d.challenge)).revealDeadline));
     assert.equal(outcomeOf((await v.resolveChallenge(d.challenge)).event.outcome), 'challengerWon');
-    // the two unrevealed votes can no longer be revealed, but still close
+    // the unrevealed vote can no longer be revealed, but still closes (no penalty: it had no chance)
     await cleanup(d, 5);
   });
 
-  it('stays undecided while the pending votes could still tie or overturn it, decides at the reveal deadline', async () => {
+  it('a side with quorum heads but not more than the quorum share of the stake never decides: it lapses', async () => {
     const { v } = f;
     const d = await openDispute(f);
     const votes = await commit(d, [d.challengerHash, d.challengerHash, d.challengerHash, d.workerHash, d.workerHash, d.workerHash]);
     await v.warpPastCommit(d.challenge);
     for (let i = 0; i < 3; i++) await v.revealVote(voters[i].actor, d.challenge, d.challengerHash, votes[i].salt);
-    // 3 for the challenger, 0 + 3 pending for the worker: a tie is still possible
     await rejectV(v, await v.resolveChallengeCall(d.challenge), 'ChallengeUndecided');
     await v.revealVote(voters[3].actor, d.challenge, d.workerHash, votes[3].salt);
-    // 3 vs 1 + 2 pending
     await rejectV(v, await v.resolveChallengeCall(d.challenge), 'ChallengeUndecided');
     const deadline = n((await v.challenge(d.challenge)).revealDeadline);
     await v.m.warp(Number(deadline - (await v.m.now())) - 1);
     await rejectV(v, await v.resolveChallengeCall(d.challenge), 'ChallengeUndecided');
     await v.m.warp(1);
-    // the unrevealed votes no longer count: 3 vs 1
-    assert.equal(outcomeOf((await v.resolveChallenge(d.challenge)).event.outcome), 'challengerWon');
+    // 3 against 1 heads, but half the stake is not more than half: no decision
+    assert.equal(outcomeOf((await v.resolveChallenge(d.challenge)).event.outcome), 'lapsed');
     await cleanup(d, 6);
   });
 
   it('decides early for the worker symmetrically', async () => {
     const { v } = f;
     const d = await openDispute(f);
-    const votes = await commit(d, [d.workerHash, d.workerHash, d.workerHash, d.challengerHash]);
+    const votes = await commit(d, [d.workerHash, d.workerHash, d.workerHash, d.workerHash, d.challengerHash]);
     await v.warpPastCommit(d.challenge);
-    for (let i = 0; i < 3; i++) await v.revealVote(voters[i].actor, d.challenge, d.workerHash, votes[i].salt);
+    for (let i = 0; i < 4; i++) await v.revealVote(voters[i].actor, d.challenge, d.workerHash, votes[i].salt);
     assert.equal(outcomeOf((await v.resolveChallenge(d.challenge)).event.outcome), 'workerWon');
-    await cleanup(d, 4);
+    await cleanup(d, 5);
   });
 
   it('without a quorum, is undecided until the reveal deadline and lapses at it', async () => {
@@ -170,18 +170,18 @@ describe('peer_market verification: resolve_challenge', () => {
   it('closes the window once resolved: the job cannot be disputed again (ChallengeWindowClosed), late reveals fail', async () => {
     const { v } = f;
     const d = await openDispute(f);
-    const votes = await commit(d, [d.workerHash, d.workerHash, d.workerHash, d.workerHash]);
+    const votes = await commit(d, [d.workerHash, d.workerHash, d.workerHash, d.workerHash, d.workerHash]);
     await v.warpPastCommit(d.challenge);
-    for (let i = 0; i < 3; i++) await v.revealVote(voters[i].actor, d.challenge, d.workerHash, votes[i].salt);
+    for (let i = 0; i < 4; i++) await v.revealVote(voters[i].actor, d.challenge, d.workerHash, votes[i].salt);
     const { event } = await v.resolveChallenge(d.challenge);
     assert.equal(outcomeOf(event.outcome), 'workerWon');
     assert.equal(n((await v.job(d.job)).challengeDeadline), await v.m.now());
     // a second challenger in the same second, and later: refused, so a job cannot be held disputed forever
     const again = await v.readyValidator();
     await rejectV(v, await v.challengeJobCall(again.actor, d.job, hash32('once more')), 'ChallengeWindowClosed');
-    // the fourth vote can no longer be revealed: its challenge is gone
-    await rejectV(v, await v.revealVoteCall(voters[3].actor, d.challenge, d.workerHash, votes[3].salt), 'AccountNotInitialized');
-    await cleanup(d, 4);
+    // the fifth vote can no longer be revealed: its challenge is resolved
+    await rejectV(v, await v.revealVoteCall(voters[4].actor, d.challenge, d.workerHash, votes[4].salt), 'RevealPhaseOver');
+    await cleanup(d, 5);
   });
 
   it('cannot resolve the same challenge twice (the account is closed: AccountNotInitialized)', async () => {

@@ -34,6 +34,19 @@ export const configTypes: Record<string, TypeDef> = {
         type: 'pubkey',
         docs: 'Ed25519 key of the off-chain attestation verifier (TDX / SEV-SNP / GPU reports); zero disables the confidential tier.',
       },
+      {
+        name: 'peer_per_credit',
+        type: 'u64',
+        docs: 'Reference rate: $PEER base units worth one credit. Sizes what depends on a job\'s value: the expiry slash and the challenge bond.',
+      },
+      {
+        name: 'quorum_stake_bps',
+        type: 'u16',
+        docs: 'Share of the validator stake (snapshotted when the challenge opens, challenger excluded) the winning side\'s revealed votes must exceed.',
+      },
+      { name: 'voter_slash_bps', type: 'u16', docs: 'Fraction of its vote weight a voter loses when it voted for the losing side, for neither, or never revealed.' },
+      { name: 'voter_reward_bps', type: 'u16', docs: 'Fraction of the loser\'s forfeit (worker slash or challenge bond) paid to the winning voters by weight.' },
+      { name: 'lapse_fee_bps', type: 'u16', docs: 'Fraction of the challenge bond paid to the worker when a challenge lapses (it waited for nothing).' },
     ],
   },
   Config: {
@@ -52,7 +65,9 @@ export const configTypes: Record<string, TypeDef> = {
       { name: 'bump', type: 'u8' },
       { name: 'usdc_vault_bump', type: 'u8' },
       { name: 'fee_ledger_bump', type: 'u8' },
-      { name: 'reserved', type: { array: ['u8', 128] }, docs: 'Room for later fields without a migration.' },
+      { name: 'total_validator_stake', type: 'u64', docs: 'Sum of the bonds of active (not deregistering) validators: the base of the vote quorum.' },
+      { name: 'vote_vault_bump', type: 'u8' },
+      { name: 'reserved', type: { array: ['u8', 119] }, docs: 'Room for later fields without a migration.' },
     ],
   },
   FeeLedger: {
@@ -93,7 +108,7 @@ export const configTypes: Record<string, TypeDef> = {
 export const configInstructions: InstructionDef[] = [
   {
     name: 'initialize_config',
-    docs: 'Creates the config, the USDC vault and the fee ledger. Only the program\'s upgrade authority may call it, once.',
+    docs: 'Creates the config, the USDC vault, the fee ledger and the voters\' $PEER reward vault. Only the program\'s upgrade authority may call it, once.',
     accounts: [
       { name: 'admin', signer: true, writable: true, docs: 'Pays rent; must be the program\'s upgrade authority.' },
       { name: 'config', writable: true, pda: [{ kind: 'const', constant: 'SEED_CONFIG' }] },
@@ -102,6 +117,7 @@ export const configInstructions: InstructionDef[] = [
       { name: 'peer_mint' },
       { name: 'usdc_vault', writable: true, pda: [{ kind: 'const', constant: 'SEED_USDC_VAULT' }] },
       { name: 'fee_ledger', writable: true, pda: [{ kind: 'const', constant: 'SEED_FEE_LEDGER' }] },
+      { name: 'vote_vault', writable: true, pda: [{ kind: 'const', constant: 'SEED_VOTE_VAULT' }], docs: '$PEER escrow of the winning voters\' rewards.' },
       { name: 'treasury', docs: 'USDC token account.' },
       { name: 'staking_reward_vault', docs: 'USDC token account.' },
       { name: 'token_program', address: TOKEN_PROGRAM },

@@ -94,4 +94,13 @@ export const errors: ErrorDef[] = [
   { name: 'EnclaveNotRegistered', msg: 'The worker has no registered enclave' },
   { name: 'ConfidentialSubmitRequired', msg: 'Confidential jobs are submitted with submit_confidential_result' },
   { name: 'StaleJobNonce', msg: 'The job nonce must be at least the credit account\'s jobs_posted' },
+  { name: 'InvalidPeerPerCredit', msg: 'peer_per_credit must be within [1, MAX_BOND]' },
+  { name: 'InvalidQuorumStake', msg: 'quorum_stake_bps must be within [MIN_QUORUM_STAKE_BPS, 10000]' },
+  { name: 'InvalidVoterShares', msg: 'voter_slash_bps and lapse_fee_bps must be at most 10000, and challenger_reward_bps + voter_reward_bps too' },
+  { name: 'SelfDealing', msg: 'A worker cannot serve its own authority\'s job' },
+  { name: 'WorkerExcluded', msg: 'This worker let this job expire before and cannot take it again' },
+  { name: 'MeasurementRequired', msg: 'A confidential job must name the enclave measurement it requires' },
+  { name: 'MeasurementMismatch', msg: 'The worker\'s attested enclave measurement is not the one the job requires' },
+  { name: 'StaleAttestation', msg: 'An attestation must expire later than the one it replaces' },
+  { name: 'VotesOpen', msg: 'The validator still has votes that are not closed; their weight stays locked' },
 ];

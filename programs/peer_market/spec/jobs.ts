@@ -18,6 +18,11 @@ export const jobTypes: Record<string, TypeDef> = {
       { name: 'seed', type: 'u64', docs: 'Sampling seed, so a validator can re-execute deterministically.' },
       { name: 'prompt_commitment', type: { array: ['u8', 32] }, docs: 'sha256 of the encrypted prompt.' },
       { name: 'pinned_worker', type: 'pubkey', docs: 'Only this worker account may take the job (all zero: any).' },
+      {
+        name: 'measurement',
+        type: { array: ['u8', 32] },
+        docs: 'Confidential tier: the attested enclave measurement (model weights and serving code) the worker must run; required non-zero. Ignored by the other tiers.',
+      },
     ],
   },
   ResultCommitment: {
@@ -49,6 +54,11 @@ export const jobTypes: Record<string, TypeDef> = {
       { name: 'submitted_slot', type: 'u64' },
       { name: 'challenge_deadline', type: 'i64', docs: 'Finalizable from this time on (equal to submitted_at for the open tier).' },
       { name: 'output_hash', type: { array: ['u8', 32] } },
+      {
+        name: 'excluded_workers',
+        type: { array: ['u64', 10] },
+        docs: 'First 8 bytes (LE) of each worker account that let this job expire; they cannot take it again (one per attempt).',
+      },
       { name: 'bump', type: 'u8' },
       { name: 'reserved', type: { array: ['u8', 32] } },
     ],

@@ -14,6 +14,7 @@ export const verificationTypes: Record<string, TypeDef> = {
       { name: 'bond', type: 'u64', docs: '$PEER in the validator vault.' },
       { name: 'locked', type: 'u64', docs: 'Part of the bond posted as challenge bonds.' },
       { name: 'open_challenges', type: 'u16', docs: 'Challenges this validator opened that are not resolved.' },
+      { name: 'open_votes', type: 'u16', docs: 'Votes not closed yet: while any is open the bond cannot leave (it backs the vote weight).' },
       { name: 'deregister_available_at', type: 'i64', docs: 'Zero while active; otherwise when the bond may leave.' },
       { name: 'challenges_won', type: 'u64' },
       { name: 'challenges_lost', type: 'u64' },
@@ -21,7 +22,7 @@ export const verificationTypes: Record<string, TypeDef> = {
       { name: 'registered_at', type: 'i64' },
       { name: 'bump', type: 'u8' },
       { name: 'vault_bump', type: 'u8' },
-      { name: 'reserved', type: { array: ['u8', 32] } },
+      { name: 'reserved', type: { array: ['u8', 30] } },
     ],
   },
   Challenge: {
@@ -44,6 +45,16 @@ export const verificationTypes: Record<string, TypeDef> = {
       { name: 'votes_for_challenger', type: 'u16' },
       { name: 'votes_for_worker', type: 'u16' },
       { name: 'bump', type: 'u8' },
+      { name: 'total_stake', type: 'u64', docs: 'Active validator stake when it opened, the challenger\'s excluded; the quorum base is the larger of this and the same total at resolution.' },
+      { name: 'committed_weight', type: 'u64', docs: 'Sum of the committed votes\' weights.' },
+      { name: 'revealed_weight', type: 'u64' },
+      { name: 'weight_for_challenger', type: 'u64' },
+      { name: 'weight_for_worker', type: 'u64' },
+      { name: 'resolved', type: 'bool', docs: 'Set by resolve_challenge; the account then lives until its last vote is closed.' },
+      { name: 'resolved_at', type: 'i64', docs: 'Before reveal_deadline for an early decision: votes not revealed by then are neither paid nor penalized.' },
+      { name: 'outcome', type: { defined: 'ChallengeOutcome' }, docs: 'Meaningful once resolved.' },
+      { name: 'voter_pot', type: 'u64', docs: '$PEER in the vote vault for the winning voters, shared by weight.' },
+      { name: 'votes_open', type: 'u16', docs: 'Votes not closed yet.' },
     ],
   },
   Vote: {
@@ -56,6 +67,7 @@ export const verificationTypes: Record<string, TypeDef> = {
       { name: 'revealed', type: 'bool' },
       { name: 'output_hash', type: { array: ['u8', 32] } },
       { name: 'bump', type: 'u8' },
+      { name: 'weight', type: 'u64', docs: 'The validator\'s free bond when it committed: what the vote weighs, and what it risks.' },
     ],
   },
   ChallengeOutcome: {
@@ -98,6 +110,18 @@ export const verificationTypes: Record<string, TypeDef> = {
       { name: 'output_hash', type: { array: ['u8', 32] } },
       { name: 'votes_for_challenger', type: 'u16' },
       { name: 'votes_for_worker', type: 'u16' },
+      { name: 'weight', type: 'u64' },
+      { name: 'weight_for_challenger', type: 'u64' },
+      { name: 'weight_for_worker', type: 'u64' },
+    ],
+  },
+  VoteClosed: {
+    kind: 'struct',
+    fields: [
+      { name: 'challenge', type: 'pubkey' },
+      { name: 'validator', type: 'pubkey' },
+      { name: 'reward', type: 'u64', docs: '$PEER paid from the vote vault into the validator\'s bond.' },
+      { name: 'penalty', type: 'u64', docs: '$PEER burned from the validator\'s bond.' },
     ],
   },
   ChallengeResolved: {
@@ -110,6 +134,8 @@ export const verificationTypes: Record<string, TypeDef> = {
       { name: 'challenger_reward', type: 'u64', docs: '$PEER paid to the challenger.' },
       { name: 'burned', type: 'u64', docs: '$PEER burned (slash remainder, or the losing challenger\'s bond).' },
       { name: 'refunded', type: 'u64', docs: 'Credits returned to the client.' },
+      { name: 'voter_pot', type: 'u64', docs: '$PEER moved to the vote vault for the winning voters.' },
+      { name: 'lapse_fee', type: 'u64', docs: '$PEER of the challenge bond paid to the worker for a lapsed challenge.' },
     ],
   },
   EnclaveRegistered: {
@@ -124,6 +150,9 @@ export const verificationTypes: Record<string, TypeDef> = {
 };
 
 const config: AccountParamDef = { name: 'config', pda: [{ kind: 'const', constant: 'SEED_CONFIG' }] };
+const configMut: AccountParamDef = { ...config, writable: true, docs: 'Writable: it keeps the total active validator stake.' };
+const voteVault: AccountParamDef = { name: 'vote_vault', writable: true, pda: [{ kind: 'const', constant: 'SEED_VOTE_VAULT' }] };
+const peerMint: AccountParamDef = { name: 'peer_mint', writable: true };
 const validator: AccountParamDef = {
   name: 'validator',
   writable: true,
@@ -153,7 +182,7 @@ export const verificationInstructions: InstructionDef[] = [
     docs: 'Creates a validator with a $PEER bond of at least validator_min_bond.',
     accounts: [
       { name: 'authority', signer: true, writable: true },
-      config,
+      configMut,
       validator,
       { name: 'peer_mint' },
       validatorVault,
@@ -166,12 +195,12 @@ export const verificationInstructions: InstructionDef[] = [
   {
     name: 'deregister_validator',
     docs: 'Stops challenging and voting, and starts the bond cooldown (unbond_cooldown_secs).',
-    accounts: [{ name: 'authority', signer: true }, config, validator],
+    accounts: [{ name: 'authority', signer: true }, configMut, validator],
     args: [],
   },
   {
     name: 'close_validator',
-    docs: 'After the cooldown, with no open challenge: the bond leaves and the accounts close.',
+    docs: 'After the cooldown, with no open challenge or vote: the bond leaves and the accounts close.',
     accounts: [
       { name: 'authority', signer: true, writable: true, docs: 'Receives the rent.' },
       validator,
@@ -183,7 +212,7 @@ export const verificationInstructions: InstructionDef[] = [
   },
   {
     name: 'challenge_job',
-    docs: 'A bonded validator disputes a verified or confidential result inside its window, locking challenge_bond.',
+    docs: 'A bonded validator disputes a verified or confidential result inside its window, locking challenge_bond plus the job\'s value in $PEER.',
     accounts: [
       { name: 'authority', signer: true, writable: true, docs: 'The validator\'s key; pays the challenge rent.' },
       config,
@@ -204,11 +233,11 @@ export const verificationInstructions: InstructionDef[] = [
   },
   {
     name: 'commit_vote',
-    docs: 'A bonded validator other than the challenger and the worker commits sha256(output_hash || salt).',
+    docs: 'A bonded validator other than the challenger and the worker commits sha256(output_hash || salt); its free bond is the vote\'s weight and stays locked until the vote is closed.',
     accounts: [
       { name: 'authority', signer: true, writable: true, docs: 'The voter\'s key; pays the vote rent.' },
       config,
-      { name: 'validator' },
+      { name: 'validator', writable: true, docs: 'Counts its open votes (they lock its bond).' },
       { name: 'challenge', writable: true },
       {
         name: 'vote',
@@ -234,9 +263,9 @@ export const verificationInstructions: InstructionDef[] = [
   },
   {
     name: 'resolve_challenge',
-    docs: 'Anyone, once the outcome is certain or the reveal phase ended: slash and burn, or burn the challenger\'s bond, or return both.',
+    docs: 'Anyone, once the outcome is certain or the reveal phase ended: slash (challenger, voters, burn), or forfeit the challenger\'s bond (voters, burn), or a lapse (the worker gets lapse_fee_bps of the bond).',
     accounts: [
-      config,
+      configMut,
       { name: 'challenge', writable: true },
       { name: 'job', writable: true },
       { name: 'worker', writable: true },
@@ -246,19 +275,26 @@ export const verificationInstructions: InstructionDef[] = [
       { name: 'challenger_authority', writable: true, mayAlias: true, docs: 'Receives the challenge rent.' },
       { name: 'credit_account', writable: true, docs: 'The job client\'s credit account.' },
       { name: 'client', writable: true, mayAlias: true, docs: 'Receives the job rent when the job is refunded.' },
-      { name: 'peer_mint', writable: true },
+      peerMint,
+      voteVault,
       tokenProgram,
     ],
     args: [],
   },
   {
     name: 'close_vote',
-    docs: 'After its challenge is resolved, the voter closes its vote and gets the rent back.',
+    docs: 'After its challenge is resolved, the voter closes its vote: a winning vote is paid its share of the voter pot, a losing, neutral or unrevealed one loses voter_slash_bps of its weight; the rent comes back, and the last vote closes the challenge.',
     accounts: [
       { name: 'authority', signer: true, writable: true },
-      { name: 'validator' },
+      configMut,
+      validator,
+      validatorVault,
       { name: 'vote', writable: true },
-      { name: 'challenge', docs: 'The (now closed) challenge the vote belongs to.' },
+      { name: 'challenge', writable: true, docs: 'The resolved challenge the vote belongs to.' },
+      { name: 'challenger_authority', writable: true, mayAlias: true, docs: 'Receives the challenge rent when the last vote closes.' },
+      peerMint,
+      voteVault,
+      tokenProgram,
     ],
     args: [],
   },

@@ -25,6 +25,11 @@ export const workerTypes: Record<string, TypeDef> = {
       { name: 'challenges_lost', type: 'u64' },
       { name: 'latency_slots_sum', type: 'u64', docs: 'Sum of assignment-to-submission latencies, in slots.' },
       { name: 'latency_samples', type: 'u64' },
+      {
+        name: 'paid_volume',
+        type: 'u64',
+        docs: 'Credits paid for this worker\'s finalized jobs: reputation weighted by value (a job of 1 credit counts 1, not a whole job).',
+      },
     ],
   },
   Worker: {

@@ -37,6 +37,8 @@ pub const SEED_VALIDATOR_VAULT: &[u8] = b"validator_vault";
 pub const SEED_CHALLENGE: &[u8] = b"challenge";
 /// Vote PDA: [SEED_VOTE, challenge, validator].
 pub const SEED_VOTE: &[u8] = b"vote";
+/// Seed of the $PEER vault holding winning voters' rewards until they close their votes.
+pub const SEED_VOTE_VAULT: &[u8] = b"vote_vault";
 /// Decimals the USDC mint must have.
 pub const USDC_DECIMALS: u8 = 6;
 /// 1 credit = $0.01 = 10,000 USDC base units.
@@ -61,6 +63,8 @@ pub const MAX_CHALLENGE_WINDOW_SECS: u32 = 604_800;
 pub const MIN_VOTE_WINDOW_SECS: u32 = 60;
 pub const MAX_VOTE_WINDOW_SECS: u32 = 259_200;
 pub const MAX_VOTE_QUORUM: u8 = 32;
+/// Lowest quorum_stake_bps: a side must hold more than half the validator stake to decide alone.
+pub const MIN_QUORUM_STAKE_BPS: u16 = 5_000;
 pub const MAX_TIMEOUT_SLASH_BPS: u16 = 1_000;
 pub const MAX_JOB_ATTEMPTS: u8 = 10;
 /// Model ids a worker can serve.
@@ -81,6 +85,9 @@ pub const USDC_VAULT_BUMP: u8 = 254;
 /// PDA [SEED_FEE_LEDGER] of this program.
 pub const FEE_LEDGER_ADDRESS: Pubkey = [42, 33, 14, 148, 97, 196, 246, 70, 44, 104, 170, 199, 1, 34, 230, 102, 124, 237, 128, 228, 105, 5, 216, 19, 110, 51, 27, 200, 22, 93, 35, 11];
 pub const FEE_LEDGER_BUMP: u8 = 254;
+/// PDA [SEED_VOTE_VAULT] of this program.
+pub const VOTE_VAULT_ADDRESS: Pubkey = [35, 157, 28, 151, 48, 197, 15, 207, 78, 173, 113, 83, 25, 221, 68, 163, 159, 214, 181, 92, 194, 227, 88, 205, 132, 117, 7, 96, 43, 38, 186, 225];
+pub const VOTE_VAULT_BUMP: u8 = 254;
 /// This program's ProgramData account under the BPF upgradeable loader.
 pub const PROGRAM_DATA_ADDRESS: Pubkey = [157, 17, 15, 153, 93, 76, 174, 115, 169, 252, 248, 209, 25, 91, 53, 206, 136, 236, 220, 181, 208, 238, 188, 13, 167, 99, 67, 163, 113, 26, 135, 90];
 
@@ -216,6 +223,15 @@ pub mod errors {
     pub const ENCLAVE_NOT_REGISTERED: ErrorInfo = ErrorInfo { code: 6089, name: "EnclaveNotRegistered", message: "The worker has no registered enclave" };
     pub const CONFIDENTIAL_SUBMIT_REQUIRED: ErrorInfo = ErrorInfo { code: 6090, name: "ConfidentialSubmitRequired", message: "Confidential jobs are submitted with submit_confidential_result" };
     pub const STALE_JOB_NONCE: ErrorInfo = ErrorInfo { code: 6091, name: "StaleJobNonce", message: "The job nonce must be at least the credit account's jobs_posted" };
+    pub const INVALID_PEER_PER_CREDIT: ErrorInfo = ErrorInfo { code: 6092, name: "InvalidPeerPerCredit", message: "peer_per_credit must be within [1, MAX_BOND]" };
+    pub const INVALID_QUORUM_STAKE: ErrorInfo = ErrorInfo { code: 6093, name: "InvalidQuorumStake", message: "quorum_stake_bps must be within [MIN_QUORUM_STAKE_BPS, 10000]" };
+    pub const INVALID_VOTER_SHARES: ErrorInfo = ErrorInfo { code: 6094, name: "InvalidVoterShares", message: "voter_slash_bps and lapse_fee_bps must be at most 10000, and challenger_reward_bps + voter_reward_bps too" };
+    pub const SELF_DEALING: ErrorInfo = ErrorInfo { code: 6095, name: "SelfDealing", message: "A worker cannot serve its own authority's job" };
+    pub const WORKER_EXCLUDED: ErrorInfo = ErrorInfo { code: 6096, name: "WorkerExcluded", message: "This worker let this job expire before and cannot take it again" };
+    pub const MEASUREMENT_REQUIRED: ErrorInfo = ErrorInfo { code: 6097, name: "MeasurementRequired", message: "A confidential job must name the enclave measurement it requires" };
+    pub const MEASUREMENT_MISMATCH: ErrorInfo = ErrorInfo { code: 6098, name: "MeasurementMismatch", message: "The worker's attested enclave measurement is not the one the job requires" };
+    pub const STALE_ATTESTATION: ErrorInfo = ErrorInfo { code: 6099, name: "StaleAttestation", message: "An attestation must expire later than the one it replaces" };
+    pub const VOTES_OPEN: ErrorInfo = ErrorInfo { code: 6100, name: "VotesOpen", message: "The validator still has votes that are not closed; their weight stays locked" };
 }
 
 // ---- Types ----
@@ -271,10 +287,15 @@ pub struct ConfigParams {
     max_job_attempts: u8,
     paused: u8,
     attestation_authority: [u8; 32],
+    peer_per_credit: [u8; 8],
+    quorum_stake_bps: [u8; 2],
+    voter_slash_bps: [u8; 2],
+    voter_reward_bps: [u8; 2],
+    lapse_fee_bps: [u8; 2],
 }
 
 impl ConfigParams {
-    pub const LEN: usize = 109;
+    pub const LEN: usize = 125;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -434,6 +455,41 @@ impl ConfigParams {
     /// Ed25519 key of the off-chain attestation verifier (TDX / SEV-SNP / GPU reports); zero disables the confidential tier.
     #[inline(always)]
     pub fn set_attestation_authority(&mut self, value: &Pubkey) { self.attestation_authority = *value; }
+
+    /// Reference rate: $PEER base units worth one credit. Sizes what depends on a job's value: the expiry slash and the challenge bond.
+    #[inline(always)]
+    pub fn peer_per_credit(&self) -> u64 { u64::from_le_bytes(self.peer_per_credit) }
+    /// Reference rate: $PEER base units worth one credit. Sizes what depends on a job's value: the expiry slash and the challenge bond.
+    #[inline(always)]
+    pub fn set_peer_per_credit(&mut self, value: u64) { self.peer_per_credit = value.to_le_bytes(); }
+
+    /// Share of the validator stake (snapshotted when the challenge opens, challenger excluded) the winning side's revealed votes must exceed.
+    #[inline(always)]
+    pub fn quorum_stake_bps(&self) -> u16 { u16::from_le_bytes(self.quorum_stake_bps) }
+    /// Share of the validator stake (snapshotted when the challenge opens, challenger excluded) the winning side's revealed votes must exceed.
+    #[inline(always)]
+    pub fn set_quorum_stake_bps(&mut self, value: u16) { self.quorum_stake_bps = value.to_le_bytes(); }
+
+    /// Fraction of its vote weight a voter loses when it voted for the losing side, for neither, or never revealed.
+    #[inline(always)]
+    pub fn voter_slash_bps(&self) -> u16 { u16::from_le_bytes(self.voter_slash_bps) }
+    /// Fraction of its vote weight a voter loses when it voted for the losing side, for neither, or never revealed.
+    #[inline(always)]
+    pub fn set_voter_slash_bps(&mut self, value: u16) { self.voter_slash_bps = value.to_le_bytes(); }
+
+    /// Fraction of the loser's forfeit (worker slash or challenge bond) paid to the winning voters by weight.
+    #[inline(always)]
+    pub fn voter_reward_bps(&self) -> u16 { u16::from_le_bytes(self.voter_reward_bps) }
+    /// Fraction of the loser's forfeit (worker slash or challenge bond) paid to the winning voters by weight.
+    #[inline(always)]
+    pub fn set_voter_reward_bps(&mut self, value: u16) { self.voter_reward_bps = value.to_le_bytes(); }
+
+    /// Fraction of the challenge bond paid to the worker when a challenge lapses (it waited for nothing).
+    #[inline(always)]
+    pub fn lapse_fee_bps(&self) -> u16 { u16::from_le_bytes(self.lapse_fee_bps) }
+    /// Fraction of the challenge bond paid to the worker when a challenge lapses (it waited for nothing).
+    #[inline(always)]
+    pub fn set_lapse_fee_bps(&mut self, value: u16) { self.lapse_fee_bps = value.to_le_bytes(); }
 }
 
 const _: () = assert!(core::mem::size_of::<ConfigParams>() == ConfigParams::LEN);
@@ -456,11 +512,13 @@ pub struct Config {
     bump: u8,
     usdc_vault_bump: u8,
     fee_ledger_bump: u8,
-    reserved: [u8; 128],
+    total_validator_stake: [u8; 8],
+    vote_vault_bump: u8,
+    reserved: [u8; 119],
 }
 
 impl Config {
-    pub const LEN: usize = 473;
+    pub const LEN: usize = 489;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -563,15 +621,27 @@ impl Config {
     #[inline(always)]
     pub fn set_fee_ledger_bump(&mut self, value: u8) { self.fee_ledger_bump = value; }
 
+    /// Sum of the bonds of active (not deregistering) validators: the base of the vote quorum.
+    #[inline(always)]
+    pub fn total_validator_stake(&self) -> u64 { u64::from_le_bytes(self.total_validator_stake) }
+    /// Sum of the bonds of active (not deregistering) validators: the base of the vote quorum.
+    #[inline(always)]
+    pub fn set_total_validator_stake(&mut self, value: u64) { self.total_validator_stake = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn vote_vault_bump(&self) -> u8 { self.vote_vault_bump }
+    #[inline(always)]
+    pub fn set_vote_vault_bump(&mut self, value: u8) { self.vote_vault_bump = value; }
+
     /// Room for later fields without a migration.
     #[inline(always)]
-    pub fn reserved(&self) -> &[u8; 128] { &self.reserved }
+    pub fn reserved(&self) -> &[u8; 119] { &self.reserved }
     /// Room for later fields without a migration.
     #[inline(always)]
-    pub fn reserved_mut(&mut self) -> &mut [u8; 128] { &mut self.reserved }
+    pub fn reserved_mut(&mut self) -> &mut [u8; 119] { &mut self.reserved }
     /// Room for later fields without a migration.
     #[inline(always)]
-    pub fn set_reserved(&mut self, value: &[u8; 128]) { self.reserved = *value; }
+    pub fn set_reserved(&mut self, value: &[u8; 119]) { self.reserved = *value; }
 }
 
 const _: () = assert!(core::mem::size_of::<Config>() == Config::LEN);
@@ -707,7 +777,7 @@ pub struct ConfigInitialized {
 }
 
 impl ConfigInitialized {
-    pub const LEN: usize = 301;
+    pub const LEN: usize = 317;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -798,7 +868,7 @@ pub struct ConfigUpdated {
 }
 
 impl ConfigUpdated {
-    pub const LEN: usize = 250;
+    pub const LEN: usize = 282;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -985,10 +1055,11 @@ pub struct Reputation {
     challenges_lost: [u8; 8],
     latency_slots_sum: [u8; 8],
     latency_samples: [u8; 8],
+    paid_volume: [u8; 8],
 }
 
 impl Reputation {
-    pub const LEN: usize = 40;
+    pub const LEN: usize = 48;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -1049,6 +1120,13 @@ impl Reputation {
     pub fn latency_samples(&self) -> u64 { u64::from_le_bytes(self.latency_samples) }
     #[inline(always)]
     pub fn set_latency_samples(&mut self, value: u64) { self.latency_samples = value.to_le_bytes(); }
+
+    /// Credits paid for this worker's finalized jobs: reputation weighted by value (a job of 1 credit counts 1, not a whole job).
+    #[inline(always)]
+    pub fn paid_volume(&self) -> u64 { u64::from_le_bytes(self.paid_volume) }
+    /// Credits paid for this worker's finalized jobs: reputation weighted by value (a job of 1 credit counts 1, not a whole job).
+    #[inline(always)]
+    pub fn set_paid_volume(&mut self, value: u64) { self.paid_volume = value.to_le_bytes(); }
 }
 
 const _: () = assert!(core::mem::size_of::<Reputation>() == Reputation::LEN);
@@ -1080,7 +1158,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub const LEN: usize = 712;
+    pub const LEN: usize = 720;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -1898,10 +1976,11 @@ pub struct JobRequest {
     seed: [u8; 8],
     prompt_commitment: [u8; 32],
     pinned_worker: [u8; 32],
+    measurement: [u8; 32],
 }
 
 impl JobRequest {
-    pub const LEN: usize = 113;
+    pub const LEN: usize = 145;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -1981,6 +2060,16 @@ impl JobRequest {
     /// Only this worker account may take the job (all zero: any).
     #[inline(always)]
     pub fn set_pinned_worker(&mut self, value: &Pubkey) { self.pinned_worker = *value; }
+
+    /// Confidential tier: the attested enclave measurement (model weights and serving code) the worker must run; required non-zero. Ignored by the other tiers.
+    #[inline(always)]
+    pub fn measurement(&self) -> &[u8; 32] { &self.measurement }
+    /// Confidential tier: the attested enclave measurement (model weights and serving code) the worker must run; required non-zero. Ignored by the other tiers.
+    #[inline(always)]
+    pub fn measurement_mut(&mut self) -> &mut [u8; 32] { &mut self.measurement }
+    /// Confidential tier: the attested enclave measurement (model weights and serving code) the worker must run; required non-zero. Ignored by the other tiers.
+    #[inline(always)]
+    pub fn set_measurement(&mut self, value: &[u8; 32]) { self.measurement = *value; }
 }
 
 const _: () = assert!(core::mem::size_of::<JobRequest>() == JobRequest::LEN);
@@ -2075,12 +2164,13 @@ pub struct Job {
     submitted_slot: [u8; 8],
     challenge_deadline: [u8; 8],
     output_hash: [u8; 32],
+    excluded_workers: [[u8; 8]; 10],
     bump: u8,
     reserved: [u8; 32],
 }
 
 impl Job {
-    pub const LEN: usize = 332;
+    pub const LEN: usize = 444;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -2209,6 +2299,13 @@ impl Job {
     #[inline(always)]
     pub fn set_output_hash(&mut self, value: &[u8; 32]) { self.output_hash = *value; }
 
+    /// First 8 bytes (LE) of each worker account that let this job expire; they cannot take it again (one per attempt).
+    #[inline(always)]
+    pub fn excluded_workers(&self, index: usize) -> u64 { u64::from_le_bytes(self.excluded_workers[index]) }
+    /// First 8 bytes (LE) of each worker account that let this job expire; they cannot take it again (one per attempt).
+    #[inline(always)]
+    pub fn set_excluded_workers(&mut self, index: usize, value: u64) { self.excluded_workers[index] = value.to_le_bytes(); }
+
     #[inline(always)]
     pub fn bump(&self) -> u8 { self.bump }
     #[inline(always)]
@@ -2322,7 +2419,7 @@ pub struct JobPosted {
 }
 
 impl JobPosted {
-    pub const LEN: usize = 185;
+    pub const LEN: usize = 217;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -2957,6 +3054,7 @@ pub struct Validator {
     bond: [u8; 8],
     locked: [u8; 8],
     open_challenges: [u8; 2],
+    open_votes: [u8; 2],
     deregister_available_at: [u8; 8],
     challenges_won: [u8; 8],
     challenges_lost: [u8; 8],
@@ -2964,7 +3062,7 @@ pub struct Validator {
     registered_at: [u8; 8],
     bump: u8,
     vault_bump: u8,
-    reserved: [u8; 32],
+    reserved: [u8; 30],
 }
 
 impl Validator {
@@ -3029,6 +3127,13 @@ impl Validator {
     #[inline(always)]
     pub fn set_open_challenges(&mut self, value: u16) { self.open_challenges = value.to_le_bytes(); }
 
+    /// Votes not closed yet: while any is open the bond cannot leave (it backs the vote weight).
+    #[inline(always)]
+    pub fn open_votes(&self) -> u16 { u16::from_le_bytes(self.open_votes) }
+    /// Votes not closed yet: while any is open the bond cannot leave (it backs the vote weight).
+    #[inline(always)]
+    pub fn set_open_votes(&mut self, value: u16) { self.open_votes = value.to_le_bytes(); }
+
     /// Zero while active; otherwise when the bond may leave.
     #[inline(always)]
     pub fn deregister_available_at(&self) -> i64 { i64::from_le_bytes(self.deregister_available_at) }
@@ -3067,11 +3172,11 @@ impl Validator {
     pub fn set_vault_bump(&mut self, value: u8) { self.vault_bump = value; }
 
     #[inline(always)]
-    pub fn reserved(&self) -> &[u8; 32] { &self.reserved }
+    pub fn reserved(&self) -> &[u8; 30] { &self.reserved }
     #[inline(always)]
-    pub fn reserved_mut(&mut self) -> &mut [u8; 32] { &mut self.reserved }
+    pub fn reserved_mut(&mut self) -> &mut [u8; 30] { &mut self.reserved }
     #[inline(always)]
-    pub fn set_reserved(&mut self, value: &[u8; 32]) { self.reserved = *value; }
+    pub fn set_reserved(&mut self, value: &[u8; 30]) { self.reserved = *value; }
 }
 
 const _: () = assert!(core::mem::size_of::<Validator>() == Validator::LEN);
@@ -3109,10 +3214,20 @@ pub struct Challenge {
     votes_for_challenger: [u8; 2],
     votes_for_worker: [u8; 2],
     bump: u8,
+    total_stake: [u8; 8],
+    committed_weight: [u8; 8],
+    revealed_weight: [u8; 8],
+    weight_for_challenger: [u8; 8],
+    weight_for_worker: [u8; 8],
+    resolved: u8,
+    resolved_at: [u8; 8],
+    outcome: u8,
+    voter_pot: [u8; 8],
+    votes_open: [u8; 2],
 }
 
 impl Challenge {
-    pub const LEN: usize = 273;
+    pub const LEN: usize = 333;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -3145,7 +3260,7 @@ impl Challenge {
 
     /// True when every bool is 0 or 1 and every enum byte names a variant.
     #[inline(always)]
-    pub fn is_valid(&self) -> bool { true }
+    pub fn is_valid(&self) -> bool { self.resolved <= 1 && (self.outcome as usize) < ChallengeOutcome::COUNT }
 
     #[inline(always)]
     pub fn job(&self) -> &Pubkey { &self.job }
@@ -3236,6 +3351,70 @@ impl Challenge {
     pub fn bump(&self) -> u8 { self.bump }
     #[inline(always)]
     pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+
+    /// Active validator stake when it opened, the challenger's excluded; the quorum base is the larger of this and the same total at resolution.
+    #[inline(always)]
+    pub fn total_stake(&self) -> u64 { u64::from_le_bytes(self.total_stake) }
+    /// Active validator stake when it opened, the challenger's excluded; the quorum base is the larger of this and the same total at resolution.
+    #[inline(always)]
+    pub fn set_total_stake(&mut self, value: u64) { self.total_stake = value.to_le_bytes(); }
+
+    /// Sum of the committed votes' weights.
+    #[inline(always)]
+    pub fn committed_weight(&self) -> u64 { u64::from_le_bytes(self.committed_weight) }
+    /// Sum of the committed votes' weights.
+    #[inline(always)]
+    pub fn set_committed_weight(&mut self, value: u64) { self.committed_weight = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn revealed_weight(&self) -> u64 { u64::from_le_bytes(self.revealed_weight) }
+    #[inline(always)]
+    pub fn set_revealed_weight(&mut self, value: u64) { self.revealed_weight = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn weight_for_challenger(&self) -> u64 { u64::from_le_bytes(self.weight_for_challenger) }
+    #[inline(always)]
+    pub fn set_weight_for_challenger(&mut self, value: u64) { self.weight_for_challenger = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn weight_for_worker(&self) -> u64 { u64::from_le_bytes(self.weight_for_worker) }
+    #[inline(always)]
+    pub fn set_weight_for_worker(&mut self, value: u64) { self.weight_for_worker = value.to_le_bytes(); }
+
+    /// Set by resolve_challenge; the account then lives until its last vote is closed.
+    #[inline(always)]
+    pub fn resolved(&self) -> bool { self.resolved != 0 }
+    /// Set by resolve_challenge; the account then lives until its last vote is closed.
+    #[inline(always)]
+    pub fn set_resolved(&mut self, value: bool) { self.resolved = value as u8; }
+
+    /// Before reveal_deadline for an early decision: votes not revealed by then are neither paid nor penalized.
+    #[inline(always)]
+    pub fn resolved_at(&self) -> i64 { i64::from_le_bytes(self.resolved_at) }
+    /// Before reveal_deadline for an early decision: votes not revealed by then are neither paid nor penalized.
+    #[inline(always)]
+    pub fn set_resolved_at(&mut self, value: i64) { self.resolved_at = value.to_le_bytes(); }
+
+    /// Meaningful once resolved.
+    #[inline(always)]
+    pub fn outcome(&self) -> ChallengeOutcome { ChallengeOutcome::from_stored(self.outcome) }
+    /// Meaningful once resolved.
+    #[inline(always)]
+    pub fn set_outcome(&mut self, value: ChallengeOutcome) { self.outcome = value as u8; }
+
+    /// $PEER in the vote vault for the winning voters, shared by weight.
+    #[inline(always)]
+    pub fn voter_pot(&self) -> u64 { u64::from_le_bytes(self.voter_pot) }
+    /// $PEER in the vote vault for the winning voters, shared by weight.
+    #[inline(always)]
+    pub fn set_voter_pot(&mut self, value: u64) { self.voter_pot = value.to_le_bytes(); }
+
+    /// Votes not closed yet.
+    #[inline(always)]
+    pub fn votes_open(&self) -> u16 { u16::from_le_bytes(self.votes_open) }
+    /// Votes not closed yet.
+    #[inline(always)]
+    pub fn set_votes_open(&mut self, value: u16) { self.votes_open = value.to_le_bytes(); }
 }
 
 const _: () = assert!(core::mem::size_of::<Challenge>() == Challenge::LEN);
@@ -3263,10 +3442,11 @@ pub struct Vote {
     revealed: u8,
     output_hash: [u8; 32],
     bump: u8,
+    weight: [u8; 8],
 }
 
 impl Vote {
-    pub const LEN: usize = 138;
+    pub const LEN: usize = 146;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -3337,6 +3517,13 @@ impl Vote {
     pub fn bump(&self) -> u8 { self.bump }
     #[inline(always)]
     pub fn set_bump(&mut self, value: u8) { self.bump = value; }
+
+    /// The validator's free bond when it committed: what the vote weighs, and what it risks.
+    #[inline(always)]
+    pub fn weight(&self) -> u64 { u64::from_le_bytes(self.weight) }
+    /// The validator's free bond when it committed: what the vote weighs, and what it risks.
+    #[inline(always)]
+    pub fn set_weight(&mut self, value: u64) { self.weight = value.to_le_bytes(); }
 }
 
 const _: () = assert!(core::mem::size_of::<Vote>() == Vote::LEN);
@@ -3628,10 +3815,13 @@ pub struct VoteRevealed {
     output_hash: [u8; 32],
     votes_for_challenger: [u8; 2],
     votes_for_worker: [u8; 2],
+    weight: [u8; 8],
+    weight_for_challenger: [u8; 8],
+    weight_for_worker: [u8; 8],
 }
 
 impl VoteRevealed {
-    pub const LEN: usize = 100;
+    pub const LEN: usize = 124;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -3692,6 +3882,21 @@ impl VoteRevealed {
     pub fn votes_for_worker(&self) -> u16 { u16::from_le_bytes(self.votes_for_worker) }
     #[inline(always)]
     pub fn set_votes_for_worker(&mut self, value: u16) { self.votes_for_worker = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn weight(&self) -> u64 { u64::from_le_bytes(self.weight) }
+    #[inline(always)]
+    pub fn set_weight(&mut self, value: u64) { self.weight = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn weight_for_challenger(&self) -> u64 { u64::from_le_bytes(self.weight_for_challenger) }
+    #[inline(always)]
+    pub fn set_weight_for_challenger(&mut self, value: u64) { self.weight_for_challenger = value.to_le_bytes(); }
+
+    #[inline(always)]
+    pub fn weight_for_worker(&self) -> u64 { u64::from_le_bytes(self.weight_for_worker) }
+    #[inline(always)]
+    pub fn set_weight_for_worker(&mut self, value: u64) { self.weight_for_worker = value.to_le_bytes(); }
 }
 
 const _: () = assert!(core::mem::size_of::<VoteRevealed>() == VoteRevealed::LEN);
@@ -3699,6 +3904,87 @@ const _: () = assert!(core::mem::align_of::<VoteRevealed>() == 1);
 
 impl VoteRevealed {
     pub const EVENT_DISCRIMINATOR: [u8; 8] = [104, 162, 140, 194, 213, 217, 117, 179];
+
+    /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
+    #[inline(always)]
+    pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct VoteClosed {
+    challenge: [u8; 32],
+    validator: [u8; 32],
+    reward: [u8; 8],
+    penalty: [u8; 8],
+}
+
+impl VoteClosed {
+    pub const LEN: usize = 80;
+
+    /// All bytes zero (a fresh value to fill in with the setters).
+    #[inline(always)]
+    pub const fn zeroed() -> Self {
+        // SAFETY: every field is a byte array or u8; all-zero bytes are a valid value.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// The Borsh encoding of this value (its in-memory bytes).
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: repr(C) with alignment 1 and no padding (checked below).
+        unsafe { core::slice::from_raw_parts(self as *const Self as *const u8, Self::LEN) }
+    }
+
+    /// Views exactly `LEN` bytes as this type; `None` when the length differs.
+    #[inline(always)]
+    pub fn from_bytes(data: &[u8]) -> Option<&Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: length checked; alignment is 1; any byte pattern is a valid value.
+        Some(unsafe { &*(data.as_ptr() as *const Self) })
+    }
+
+    #[inline(always)]
+    pub fn from_bytes_mut(data: &mut [u8]) -> Option<&mut Self> {
+        if data.len() != Self::LEN { return None; }
+        // SAFETY: as in from_bytes, and the borrow is unique.
+        Some(unsafe { &mut *(data.as_mut_ptr() as *mut Self) })
+    }
+
+    /// True when every bool is 0 or 1 and every enum byte names a variant.
+    #[inline(always)]
+    pub fn is_valid(&self) -> bool { true }
+
+    #[inline(always)]
+    pub fn challenge(&self) -> &Pubkey { &self.challenge }
+    #[inline(always)]
+    pub fn set_challenge(&mut self, value: &Pubkey) { self.challenge = *value; }
+
+    #[inline(always)]
+    pub fn validator(&self) -> &Pubkey { &self.validator }
+    #[inline(always)]
+    pub fn set_validator(&mut self, value: &Pubkey) { self.validator = *value; }
+
+    /// $PEER paid from the vote vault into the validator's bond.
+    #[inline(always)]
+    pub fn reward(&self) -> u64 { u64::from_le_bytes(self.reward) }
+    /// $PEER paid from the vote vault into the validator's bond.
+    #[inline(always)]
+    pub fn set_reward(&mut self, value: u64) { self.reward = value.to_le_bytes(); }
+
+    /// $PEER burned from the validator's bond.
+    #[inline(always)]
+    pub fn penalty(&self) -> u64 { u64::from_le_bytes(self.penalty) }
+    /// $PEER burned from the validator's bond.
+    #[inline(always)]
+    pub fn set_penalty(&mut self, value: u64) { self.penalty = value.to_le_bytes(); }
+}
+
+const _: () = assert!(core::mem::size_of::<VoteClosed>() == VoteClosed::LEN);
+const _: () = assert!(core::mem::align_of::<VoteClosed>() == 1);
+
+impl VoteClosed {
+    pub const EVENT_DISCRIMINATOR: [u8; 8] = [240, 167, 131, 105, 168, 87, 29, 174];
 
     /// Emits the event with `sol_log_data` (Anchor's "Program data:" line).
     #[inline(always)]
@@ -3715,10 +4001,12 @@ pub struct ChallengeResolved {
     challenger_reward: [u8; 8],
     burned: [u8; 8],
     refunded: [u8; 8],
+    voter_pot: [u8; 8],
+    lapse_fee: [u8; 8],
 }
 
 impl ChallengeResolved {
-    pub const LEN: usize = 97;
+    pub const LEN: usize = 113;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -3795,6 +4083,20 @@ impl ChallengeResolved {
     /// Credits returned to the client.
     #[inline(always)]
     pub fn set_refunded(&mut self, value: u64) { self.refunded = value.to_le_bytes(); }
+
+    /// $PEER moved to the vote vault for the winning voters.
+    #[inline(always)]
+    pub fn voter_pot(&self) -> u64 { u64::from_le_bytes(self.voter_pot) }
+    /// $PEER moved to the vote vault for the winning voters.
+    #[inline(always)]
+    pub fn set_voter_pot(&mut self, value: u64) { self.voter_pot = value.to_le_bytes(); }
+
+    /// $PEER of the challenge bond paid to the worker for a lapsed challenge.
+    #[inline(always)]
+    pub fn lapse_fee(&self) -> u64 { u64::from_le_bytes(self.lapse_fee) }
+    /// $PEER of the challenge bond paid to the worker for a lapsed challenge.
+    #[inline(always)]
+    pub fn set_lapse_fee(&mut self, value: u64) { self.lapse_fee = value.to_le_bytes(); }
 }
 
 const _: () = assert!(core::mem::size_of::<ChallengeResolved>() == ChallengeResolved::LEN);
@@ -3902,6 +4204,8 @@ pub struct InitializeConfigAccounts<'a> {
     pub peer_mint: &'a AccountInfo,
     pub usdc_vault: &'a AccountInfo,
     pub fee_ledger: &'a AccountInfo,
+    /// $PEER escrow of the winning voters' rewards.
+    pub vote_vault: &'a AccountInfo,
     /// USDC token account.
     pub treasury: &'a AccountInfo,
     /// USDC token account.
@@ -3913,7 +4217,7 @@ pub struct InitializeConfigAccounts<'a> {
 impl<'a> InitializeConfigAccounts<'a> {
     #[inline(always)]
     pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
-        let [admin, config, program_data, usdc_mint, peer_mint, usdc_vault, fee_ledger, treasury, staking_reward_vault, token_program, system_program, ..] = accounts else {
+        let [admin, config, program_data, usdc_mint, peer_mint, usdc_vault, fee_ledger, vote_vault, treasury, staking_reward_vault, token_program, system_program, ..] = accounts else {
             return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
         };
         if !admin.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "admin")); }
@@ -3925,11 +4229,13 @@ impl<'a> InitializeConfigAccounts<'a> {
         if !pubkey_eq(usdc_vault.key(), &USDC_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "usdc_vault")); }
         if !fee_ledger.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "fee_ledger")); }
         if !pubkey_eq(fee_ledger.key(), &FEE_LEDGER_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "fee_ledger")); }
+        if !vote_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "vote_vault")); }
+        if !pubkey_eq(vote_vault.key(), &VOTE_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "vote_vault")); }
         const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
         if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
         const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
-        Ok(Self { admin, config, program_data, usdc_mint, peer_mint, usdc_vault, fee_ledger, treasury, staking_reward_vault, token_program, system_program })
+        Ok(Self { admin, config, program_data, usdc_mint, peer_mint, usdc_vault, fee_ledger, vote_vault, treasury, staking_reward_vault, token_program, system_program })
     }
 }
 
@@ -3941,7 +4247,7 @@ pub struct InitializeConfigArgs {
 }
 
 impl InitializeConfigArgs {
-    pub const LEN: usize = 109;
+    pub const LEN: usize = 125;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -4023,7 +4329,7 @@ pub struct UpdateConfigArgs {
 }
 
 impl UpdateConfigArgs {
-    pub const LEN: usize = 109;
+    pub const LEN: usize = 125;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -5087,7 +5393,7 @@ pub struct PostJobArgs {
 }
 
 impl PostJobArgs {
-    pub const LEN: usize = 121;
+    pub const LEN: usize = 153;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -5932,6 +6238,7 @@ impl RemoveMatcherArgs {
 /// Accounts of `register_validator`, in order, after the checks the interface declares.
 pub struct RegisterValidatorAccounts<'a> {
     pub authority: &'a AccountInfo,
+    /// Writable: it keeps the total active validator stake.
     pub config: &'a AccountInfo,
     pub validator: &'a AccountInfo,
     pub peer_mint: &'a AccountInfo,
@@ -5950,6 +6257,7 @@ impl<'a> RegisterValidatorAccounts<'a> {
         };
         if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
         if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !config.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "config")); }
         if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
         if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
         if !validator_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator_vault")); }
@@ -5959,9 +6267,12 @@ impl<'a> RegisterValidatorAccounts<'a> {
         const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
         if pubkey_eq(validator.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
+        if pubkey_eq(validator.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
         if pubkey_eq(validator_vault.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
+        if pubkey_eq(validator_vault.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
         if pubkey_eq(validator_vault.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
         if pubkey_eq(source.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
+        if pubkey_eq(source.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
         if pubkey_eq(source.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
         if pubkey_eq(source.key(), validator_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
         Ok(Self { authority, config, validator, peer_mint, validator_vault, source, token_program, system_program })
@@ -6034,6 +6345,7 @@ impl RegisterValidatorArgs {
 /// Accounts of `deregister_validator`, in order, after the checks the interface declares.
 pub struct DeregisterValidatorAccounts<'a> {
     pub authority: &'a AccountInfo,
+    /// Writable: it keeps the total active validator stake.
     pub config: &'a AccountInfo,
     pub validator: &'a AccountInfo,
 }
@@ -6045,8 +6357,10 @@ impl<'a> DeregisterValidatorAccounts<'a> {
             return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
         };
         if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
+        if !config.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "config")); }
         if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
         if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
+        if pubkey_eq(validator.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
         Ok(Self { authority, config, validator })
     }
 }
@@ -6310,6 +6624,7 @@ pub struct CommitVoteAccounts<'a> {
     /// The voter's key; pays the vote rent.
     pub authority: &'a AccountInfo,
     pub config: &'a AccountInfo,
+    /// Counts its open votes (they lock its bond).
     pub validator: &'a AccountInfo,
     pub challenge: &'a AccountInfo,
     pub vote: &'a AccountInfo,
@@ -6325,12 +6640,16 @@ impl<'a> CommitVoteAccounts<'a> {
         if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
         if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
         if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
         if !challenge.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenge")); }
         if !vote.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "vote")); }
         const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
+        if pubkey_eq(validator.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
         if pubkey_eq(challenge.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(challenge.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
         if pubkey_eq(vote.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        if pubkey_eq(vote.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
         if pubkey_eq(vote.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
         Ok(Self { authority, config, validator, challenge, vote, system_program })
     }
@@ -6501,6 +6820,7 @@ impl RevealVoteArgs {
 
 /// Accounts of `resolve_challenge`, in order, after the checks the interface declares.
 pub struct ResolveChallengeAccounts<'a> {
+    /// Writable: it keeps the total active validator stake.
     pub config: &'a AccountInfo,
     pub challenge: &'a AccountInfo,
     pub job: &'a AccountInfo,
@@ -6517,15 +6837,17 @@ pub struct ResolveChallengeAccounts<'a> {
     /// Receives the job rent when the job is refunded.
     pub client: &'a AccountInfo,
     pub peer_mint: &'a AccountInfo,
+    pub vote_vault: &'a AccountInfo,
     pub token_program: &'a AccountInfo,
 }
 
 impl<'a> ResolveChallengeAccounts<'a> {
     #[inline(always)]
     pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
-        let [config, challenge, job, worker, worker_bond_vault, challenger, challenger_vault, challenger_authority, credit_account, client, peer_mint, token_program, ..] = accounts else {
+        let [config, challenge, job, worker, worker_bond_vault, challenger, challenger_vault, challenger_authority, credit_account, client, peer_mint, vote_vault, token_program, ..] = accounts else {
             return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
         };
+        if !config.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "config")); }
         if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
         if !challenge.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenge")); }
         if !job.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "job")); }
@@ -6537,29 +6859,39 @@ impl<'a> ResolveChallengeAccounts<'a> {
         if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
         if !client.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "client")); }
         if !peer_mint.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "peer_mint")); }
+        if !vote_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "vote_vault")); }
+        if !pubkey_eq(vote_vault.key(), &VOTE_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "vote_vault")); }
         const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
         if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(challenge.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(job.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
         if pubkey_eq(job.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "job")); }
+        if pubkey_eq(worker.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
         if pubkey_eq(worker.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
         if pubkey_eq(worker.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker")); }
+        if pubkey_eq(worker_bond_vault.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker_bond_vault")); }
         if pubkey_eq(worker_bond_vault.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker_bond_vault")); }
         if pubkey_eq(worker_bond_vault.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker_bond_vault")); }
         if pubkey_eq(worker_bond_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "worker_bond_vault")); }
+        if pubkey_eq(challenger.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
         if pubkey_eq(challenger.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
         if pubkey_eq(challenger.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
         if pubkey_eq(challenger.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
         if pubkey_eq(challenger.key(), worker_bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger")); }
+        if pubkey_eq(challenger_vault.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
         if pubkey_eq(challenger_vault.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
         if pubkey_eq(challenger_vault.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
         if pubkey_eq(challenger_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
         if pubkey_eq(challenger_vault.key(), worker_bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
         if pubkey_eq(challenger_vault.key(), challenger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenger_vault")); }
+        if pubkey_eq(credit_account.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
         if pubkey_eq(credit_account.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
         if pubkey_eq(credit_account.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
         if pubkey_eq(credit_account.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
         if pubkey_eq(credit_account.key(), worker_bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
         if pubkey_eq(credit_account.key(), challenger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
         if pubkey_eq(credit_account.key(), challenger_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(peer_mint.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
         if pubkey_eq(peer_mint.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
         if pubkey_eq(peer_mint.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
         if pubkey_eq(peer_mint.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
@@ -6567,7 +6899,15 @@ impl<'a> ResolveChallengeAccounts<'a> {
         if pubkey_eq(peer_mint.key(), challenger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
         if pubkey_eq(peer_mint.key(), challenger_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
         if pubkey_eq(peer_mint.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
-        Ok(Self { config, challenge, job, worker, worker_bond_vault, challenger, challenger_vault, challenger_authority, credit_account, client, peer_mint, token_program })
+        if pubkey_eq(vote_vault.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), job.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), worker.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), worker_bond_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), challenger.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), challenger_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), peer_mint.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        Ok(Self { config, challenge, job, worker, worker_bond_vault, challenger, challenger_vault, challenger_authority, credit_account, client, peer_mint, vote_vault, token_program })
     }
 }
 
@@ -6631,23 +6971,66 @@ impl ResolveChallengeArgs {
 /// Accounts of `close_vote`, in order, after the checks the interface declares.
 pub struct CloseVoteAccounts<'a> {
     pub authority: &'a AccountInfo,
+    /// Writable: it keeps the total active validator stake.
+    pub config: &'a AccountInfo,
     pub validator: &'a AccountInfo,
+    pub validator_vault: &'a AccountInfo,
     pub vote: &'a AccountInfo,
-    /// The (now closed) challenge the vote belongs to.
+    /// The resolved challenge the vote belongs to.
     pub challenge: &'a AccountInfo,
+    /// Receives the challenge rent when the last vote closes.
+    pub challenger_authority: &'a AccountInfo,
+    pub peer_mint: &'a AccountInfo,
+    pub vote_vault: &'a AccountInfo,
+    pub token_program: &'a AccountInfo,
 }
 
 impl<'a> CloseVoteAccounts<'a> {
     #[inline(always)]
     pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
-        let [authority, validator, vote, challenge, ..] = accounts else {
+        let [authority, config, validator, validator_vault, vote, challenge, challenger_authority, peer_mint, vote_vault, token_program, ..] = accounts else {
             return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
         };
         if !authority.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "authority")); }
         if !authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "authority")); }
+        if !config.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "config")); }
+        if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
+        if !validator.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator")); }
+        if !validator_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "validator_vault")); }
         if !vote.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "vote")); }
+        if !challenge.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenge")); }
+        if !challenger_authority.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "challenger_authority")); }
+        if !peer_mint.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "peer_mint")); }
+        if !vote_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "vote_vault")); }
+        if !pubkey_eq(vote_vault.key(), &VOTE_VAULT_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "vote_vault")); }
+        const TOKEN_PROGRAM_ADDRESS: Pubkey = [6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169];
+        if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
+        if pubkey_eq(validator.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
+        if pubkey_eq(validator.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator")); }
+        if pubkey_eq(validator_vault.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
+        if pubkey_eq(validator_vault.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
+        if pubkey_eq(validator_vault.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "validator_vault")); }
         if pubkey_eq(vote.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
-        Ok(Self { authority, validator, vote, challenge })
+        if pubkey_eq(vote.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        if pubkey_eq(vote.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        if pubkey_eq(vote.key(), validator_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote")); }
+        if pubkey_eq(challenge.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(challenge.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(challenge.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(challenge.key(), validator_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(challenge.key(), vote.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "challenge")); }
+        if pubkey_eq(peer_mint.key(), authority.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), config.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), validator_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), vote.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(peer_mint.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "peer_mint")); }
+        if pubkey_eq(vote_vault.key(), validator.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), validator_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), vote.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), challenge.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        if pubkey_eq(vote_vault.key(), peer_mint.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "vote_vault")); }
+        Ok(Self { authority, config, validator, validator_vault, vote, challenge, challenger_authority, peer_mint, vote_vault, token_program })
     }
 }
 

@@ -25,6 +25,8 @@ pub const USDC_DECIMALS: u8 = 6;
 pub const MIN_UNSTAKE_COOLDOWN_SECS: u32 = 3_600;
 /// Longest unstake cooldown the admin may set.
 pub const MAX_UNSTAKE_COOLDOWN_SECS: u32 = 2_592_000;
+/// Longest reward stream the admin may set.
+pub const MAX_REWARD_STREAM_SECS: u32 = 2_592_000;
 /// Highest min_stake the admin may set, in $PEER base units.
 pub const MAX_MIN_STAKE: u64 = 1_000_000_000_000_000;
 
@@ -81,6 +83,7 @@ pub mod errors {
     pub const NOTHING_TO_SWEEP: ErrorInfo = ErrorInfo { code: 6021, name: "NothingToSweep", message: "There are no unallocated rewards" };
     pub const INVALID_POOL_TREASURY: ErrorInfo = ErrorInfo { code: 6022, name: "InvalidPoolTreasury", message: "The treasury is not the pool's treasury" };
     pub const INSUFFICIENT_FUNDS: ErrorInfo = ErrorInfo { code: 6023, name: "InsufficientFunds", message: "The source token account holds less than the amount" };
+    pub const INVALID_REWARD_STREAM: ErrorInfo = ErrorInfo { code: 6024, name: "InvalidRewardStream", message: "reward_stream_secs is above MAX_REWARD_STREAM_SECS" };
 }
 
 // ---- Types ----
@@ -153,10 +156,11 @@ const _: () = assert!(core::mem::align_of::<U64F64>() == 1);
 pub struct PoolParams {
     unstake_cooldown_secs: [u8; 4],
     min_stake: [u8; 8],
+    reward_stream_secs: [u8; 4],
 }
 
 impl PoolParams {
-    pub const LEN: usize = 12;
+    pub const LEN: usize = 16;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -204,6 +208,13 @@ impl PoolParams {
     /// Smallest active stake a staker may hold, other than zero ($PEER base units).
     #[inline(always)]
     pub fn set_min_stake(&mut self, value: u64) { self.min_stake = value.to_le_bytes(); }
+
+    /// USDC reaching the reward vault is released to stakers linearly over this long (restarted by each deposit), so stake added just before a deposit earns about nothing of it. 0: at once (no protection against stake sniping).
+    #[inline(always)]
+    pub fn reward_stream_secs(&self) -> u32 { u32::from_le_bytes(self.reward_stream_secs) }
+    /// USDC reaching the reward vault is released to stakers linearly over this long (restarted by each deposit), so stake added just before a deposit earns about nothing of it. 0: at once (no protection against stake sniping).
+    #[inline(always)]
+    pub fn set_reward_stream_secs(&mut self, value: u32) { self.reward_stream_secs = value.to_le_bytes(); }
 }
 
 const _: () = assert!(core::mem::size_of::<PoolParams>() == PoolParams::LEN);
@@ -234,11 +245,14 @@ pub struct Pool {
     bump: u8,
     stake_vault_bump: u8,
     reward_vault_bump: u8,
-    reserved: [u8; 64],
+    stream_remaining: [u8; 8],
+    stream_end: [u8; 8],
+    stream_updated_at: [u8; 8],
+    reserved: [u8; 40],
 }
 
 impl Pool {
-    pub const LEN: usize = 367;
+    pub const LEN: usize = 371;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -399,15 +413,36 @@ impl Pool {
     #[inline(always)]
     pub fn set_reward_vault_bump(&mut self, value: u8) { self.reward_vault_bump = value; }
 
+    /// USDC received but not yet released to stakers: it is released linearly until stream_end.
+    #[inline(always)]
+    pub fn stream_remaining(&self) -> u64 { u64::from_le_bytes(self.stream_remaining) }
+    /// USDC received but not yet released to stakers: it is released linearly until stream_end.
+    #[inline(always)]
+    pub fn set_stream_remaining(&mut self, value: u64) { self.stream_remaining = value.to_le_bytes(); }
+
+    /// When the stream is fully released (reward_stream_secs after the last deposit).
+    #[inline(always)]
+    pub fn stream_end(&self) -> i64 { i64::from_le_bytes(self.stream_end) }
+    /// When the stream is fully released (reward_stream_secs after the last deposit).
+    #[inline(always)]
+    pub fn set_stream_end(&mut self, value: i64) { self.stream_end = value.to_le_bytes(); }
+
+    /// When the stream was last released from.
+    #[inline(always)]
+    pub fn stream_updated_at(&self) -> i64 { i64::from_le_bytes(self.stream_updated_at) }
+    /// When the stream was last released from.
+    #[inline(always)]
+    pub fn set_stream_updated_at(&mut self, value: i64) { self.stream_updated_at = value.to_le_bytes(); }
+
     /// Room for later fields without a migration.
     #[inline(always)]
-    pub fn reserved(&self) -> &[u8; 64] { &self.reserved }
+    pub fn reserved(&self) -> &[u8; 40] { &self.reserved }
     /// Room for later fields without a migration.
     #[inline(always)]
-    pub fn reserved_mut(&mut self) -> &mut [u8; 64] { &mut self.reserved }
+    pub fn reserved_mut(&mut self) -> &mut [u8; 40] { &mut self.reserved }
     /// Room for later fields without a migration.
     #[inline(always)]
-    pub fn set_reserved(&mut self, value: &[u8; 64]) { self.reserved = *value; }
+    pub fn set_reserved(&mut self, value: &[u8; 40]) { self.reserved = *value; }
 }
 
 const _: () = assert!(core::mem::size_of::<Pool>() == Pool::LEN);
@@ -564,7 +599,7 @@ pub struct PoolInitialized {
 }
 
 impl PoolInitialized {
-    pub const LEN: usize = 204;
+    pub const LEN: usize = 208;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -657,7 +692,7 @@ pub struct PoolConfigUpdated {
 }
 
 impl PoolConfigUpdated {
-    pub const LEN: usize = 120;
+    pub const LEN: usize = 128;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -729,7 +764,7 @@ impl PoolConfigUpdated {
     pub fn emit(&self) { peer_runtime::event::emit(&Self::EVENT_DISCRIMINATOR, self.as_bytes()); }
 }
 
-/// What an accrual found: new USDC in the reward vault, spread over active stake or set aside as unallocated.
+/// What an accrual did: USDC released from the reward stream, spread over active stake or set aside as unallocated.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct Accrual {
@@ -737,10 +772,12 @@ pub struct Accrual {
     total_staked: [u8; 8],
     reward_per_share: U64F64,
     unallocated_rewards: [u8; 8],
+    received: [u8; 8],
+    stream_remaining: [u8; 8],
 }
 
 impl Accrual {
-    pub const LEN: usize = 40;
+    pub const LEN: usize = 56;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -775,10 +812,10 @@ impl Accrual {
     #[inline(always)]
     pub fn is_valid(&self) -> bool { true }
 
-    /// New USDC (0: nothing had arrived since the last accrual).
+    /// USDC released from the stream (0: nothing was due).
     #[inline(always)]
     pub fn amount(&self) -> u64 { u64::from_le_bytes(self.amount) }
-    /// New USDC (0: nothing had arrived since the last accrual).
+    /// USDC released from the stream (0: nothing was due).
     #[inline(always)]
     pub fn set_amount(&mut self, value: u64) { self.amount = value.to_le_bytes(); }
 
@@ -802,6 +839,20 @@ impl Accrual {
     /// The pool's unallocated rewards afterwards.
     #[inline(always)]
     pub fn set_unallocated_rewards(&mut self, value: u64) { self.unallocated_rewards = value.to_le_bytes(); }
+
+    /// New USDC found in the reward vault, added to the stream.
+    #[inline(always)]
+    pub fn received(&self) -> u64 { u64::from_le_bytes(self.received) }
+    /// New USDC found in the reward vault, added to the stream.
+    #[inline(always)]
+    pub fn set_received(&mut self, value: u64) { self.received = value.to_le_bytes(); }
+
+    /// USDC still to be released afterwards.
+    #[inline(always)]
+    pub fn stream_remaining(&self) -> u64 { u64::from_le_bytes(self.stream_remaining) }
+    /// USDC still to be released afterwards.
+    #[inline(always)]
+    pub fn set_stream_remaining(&mut self, value: u64) { self.stream_remaining = value.to_le_bytes(); }
 }
 
 const _: () = assert!(core::mem::size_of::<Accrual>() == Accrual::LEN);
@@ -815,7 +866,7 @@ pub struct RewardsAccrued {
 }
 
 impl RewardsAccrued {
-    pub const LEN: usize = 40;
+    pub const LEN: usize = 56;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -943,7 +994,7 @@ pub struct Staked {
 }
 
 impl Staked {
-    pub const LEN: usize = 96;
+    pub const LEN: usize = 112;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -1030,7 +1081,7 @@ pub struct UnstakeRequested {
 }
 
 impl UnstakeRequested {
-    pub const LEN: usize = 112;
+    pub const LEN: usize = 128;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -1195,7 +1246,7 @@ pub struct RewardsClaimed {
 }
 
 impl RewardsClaimed {
-    pub const LEN: usize = 112;
+    pub const LEN: usize = 128;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -1344,7 +1395,7 @@ pub struct UnallocatedSwept {
 }
 
 impl UnallocatedSwept {
-    pub const LEN: usize = 80;
+    pub const LEN: usize = 96;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -1458,7 +1509,7 @@ pub struct InitializeArgs {
 }
 
 impl InitializeArgs {
-    pub const LEN: usize = 12;
+    pub const LEN: usize = 16;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]
@@ -1542,7 +1593,7 @@ pub struct UpdateConfigArgs {
 }
 
 impl UpdateConfigArgs {
-    pub const LEN: usize = 12;
+    pub const LEN: usize = 16;
 
     /// All bytes zero (a fresh value to fill in with the setters).
     #[inline(always)]

@@ -137,6 +137,26 @@ export interface PostJobInput {
   reply?: X25519Keypair;
   /** The request salt (default: random; tests only). */
   salt?: Uint8Array;
+  /**
+   * Confidential tier: the attested enclave measurement the worker must run (32 bytes). Default:
+   * the chosen worker's attested measurement (postJob); postOpenJob requires it.
+   */
+  measurement?: Uint8Array;
+}
+
+const NO_MEASUREMENT = new Uint8Array(32);
+
+/** The measurement a job names: the given one, else (confidential) the sealing worker's, else none. */
+function jobMeasurement(tier: Tier, given: Uint8Array | undefined, worker: Worker | null): Uint8Array {
+  if (given) {
+    if (given.length !== 32) throw new ValidationError('the measurement must be 32 bytes');
+    return given;
+  }
+  if (tier !== 'confidential') return NO_MEASUREMENT;
+  if (!worker || worker.enclaveMeasurement.every((b) => b === 0)) {
+    throw new ValidationError('a confidential job must name the enclave measurement it requires (measurement)');
+  }
+  return worker.enclaveMeasurement;
 }
 
 export interface PostJobResult {
@@ -234,6 +254,7 @@ export async function postJob(ctx: PeerContext, input: PostJobInput, opts?: Send
         seed,
         promptCommitment: committed.commitment,
         pinnedWorker: input.pin === false ? PublicKey.default : worker.address,
+        measurement: jobMeasurement(tier, input.measurement, worker.data),
       },
       nonce,
     },
@@ -280,7 +301,18 @@ export async function postOpenJob(ctx: PeerContext, input: Omit<PostJobInput, 'w
   const seed = input.seed ?? randomSeed();
   const instruction = ix.postJob(
     { client, job },
-    { request: { tier, model, maxPrice: input.maxPrice, seed, promptCommitment: committed.commitment, pinnedWorker: PublicKey.default }, nonce },
+    {
+      request: {
+        tier,
+        model,
+        maxPrice: input.maxPrice,
+        seed,
+        promptCommitment: committed.commitment,
+        pinnedWorker: PublicKey.default,
+        measurement: jobMeasurement(tier, input.measurement, null),
+      },
+      nonce,
+    },
     programId,
   );
   const tx = await sendInstructions(ctx, [instruction], opts);

@@ -114,10 +114,20 @@ export function defaultMarketParams(peerDecimals = 9): ConfigParams {
     maxJobAttempts: 3,
     paused: false,
     attestationAuthority: PublicKey.default,
+    // docs/economics.md: a job's value in $PEER at a reference $0.10 per $PEER (1 credit = $0.01).
+    peerPerCredit: unit / 10n,
+    quorumStakeBps: 5_000,
+    voterSlashBps: 1_000,
+    voterRewardBps: 2_500,
+    lapseFeeBps: 2_000,
   };
 }
 
-/** Default staking parameters: a 7-day unstake cooldown and a minimum stake of 1 $PEER. */
+/**
+ * Default staking parameters: a 7-day unstake cooldown, a minimum stake of 1 $PEER, and rewards
+ * streamed over 3 days (docs/economics.md: stake added just before a fee sweep earns only its
+ * time-weighted share).
+ */
 export function defaultPoolParams(peerDecimals = 9): PoolParams {
-  return { unstakeCooldownSecs: 7 * 86_400, minStake: 10n ** BigInt(peerDecimals) };
+  return { unstakeCooldownSecs: 7 * 86_400, minStake: 10n ** BigInt(peerDecimals), rewardStreamSecs: 3 * 86_400 };
 }

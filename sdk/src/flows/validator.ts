@@ -146,12 +146,24 @@ export async function resolveChallenge(ctx: PeerContext, input: { challenge: Pub
   return { challenge: input.challenge, tx: await sendInstructions(ctx, [instruction], opts) };
 }
 
-/** Closes the wallet's vote on a resolved challenge (rent back). One transaction. */
+/**
+ * Closes the wallet's vote on a resolved challenge: a winning vote is paid its share of the
+ * voter pot, a losing or unrevealed one loses voter_slash_bps of its weight; rent back. One
+ * read (challenge and market info), one transaction.
+ */
 export async function closeVote(ctx: PeerContext, input: { challenge: PublicKey }, opts?: SendOptions): Promise<ValidatorTx & { vote: PublicKey }> {
   const programId = ctx.programs.market;
   const validator = validatorAddress(ctx);
   const vote = findVotePda(input.challenge, validator, programId)[0];
-  const tx = await sendInstructions(ctx, [ix.closeVote({ authority: ctx.wallet.publicKey, validator, vote, challenge: input.challenge }, {}, programId)], opts);
+  const { info, records } = await readWithMarketInfo(ctx, [input.challenge]);
+  if (!records[0]) throw new AccountNotFoundError('challenge', input.challenge);
+  const challenge = challengeAccount.fromRecord(records[0], { programId }).data;
+  const instruction = ix.closeVote(
+    { authority: ctx.wallet.publicKey, validator, vote, challenge: input.challenge, challengerAuthority: challenge.challengerAuthority, peerMint: info.peerMint },
+    {},
+    programId,
+  );
+  const tx = await sendInstructions(ctx, [instruction], opts);
   return { validator, vote, tx };
 }
 

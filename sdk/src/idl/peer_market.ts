@@ -18,7 +18,7 @@ export type PeerMarket = {
     {
       "name": "initializeConfig",
       "docs": [
-        "Creates the config, the USDC vault and the fee ledger. Only the program's upgrade authority may call it, once."
+        "Creates the config, the USDC vault, the fee ledger and the voters' $PEER reward vault. Only the program's upgrade authority may call it, once."
       ],
       "discriminator": [
         208,
@@ -189,6 +189,32 @@ export type PeerMarket = {
                   103,
                   101,
                   114
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "voteVault",
+          "docs": [
+            "$PEER escrow of the winning voters' rewards."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  111,
+                  116,
+                  101,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
                 ]
               }
             ]
@@ -1886,6 +1912,10 @@ export type PeerMarket = {
         },
         {
           "name": "config",
+          "docs": [
+            "Writable: it keeps the total active validator stake."
+          ],
+          "writable": true,
           "pda": {
             "seeds": [
               {
@@ -2008,6 +2038,10 @@ export type PeerMarket = {
         },
         {
           "name": "config",
+          "docs": [
+            "Writable: it keeps the total active validator stake."
+          ],
+          "writable": true,
           "pda": {
             "seeds": [
               {
@@ -2056,7 +2090,7 @@ export type PeerMarket = {
     {
       "name": "closeValidator",
       "docs": [
-        "After the cooldown, with no open challenge: the bond leaves and the accounts close."
+        "After the cooldown, with no open challenge or vote: the bond leaves and the accounts close."
       ],
       "discriminator": [
         36,
@@ -2152,7 +2186,7 @@ export type PeerMarket = {
     {
       "name": "challengeJob",
       "docs": [
-        "A bonded validator disputes a verified or confidential result inside its window, locking challenge_bond."
+        "A bonded validator disputes a verified or confidential result inside its window, locking challenge_bond plus the job's value in $PEER."
       ],
       "discriminator": [
         28,
@@ -2249,7 +2283,7 @@ export type PeerMarket = {
     {
       "name": "commitVote",
       "docs": [
-        "A bonded validator other than the challenger and the worker commits sha256(output_hash || salt)."
+        "A bonded validator other than the challenger and the worker commits sha256(output_hash || salt); its free bond is the vote's weight and stays locked until the vote is closed."
       ],
       "discriminator": [
         134,
@@ -2289,7 +2323,11 @@ export type PeerMarket = {
           }
         },
         {
-          "name": "validator"
+          "name": "validator",
+          "docs": [
+            "Counts its open votes (they lock its bond)."
+          ],
+          "writable": true
         },
         {
           "name": "challenge",
@@ -2394,7 +2432,7 @@ export type PeerMarket = {
     {
       "name": "resolveChallenge",
       "docs": [
-        "Anyone, once the outcome is certain or the reveal phase ended: slash and burn, or burn the challenger's bond, or return both."
+        "Anyone, once the outcome is certain or the reveal phase ended: slash (challenger, voters, burn), or forfeit the challenger's bond (voters, burn), or a lapse (the worker gets lapse_fee_bps of the bond)."
       ],
       "discriminator": [
         81,
@@ -2409,6 +2447,10 @@ export type PeerMarket = {
       "accounts": [
         {
           "name": "config",
+          "docs": [
+            "Writable: it keeps the total active validator stake."
+          ],
+          "writable": true,
           "pda": {
             "seeds": [
               {
@@ -2481,6 +2523,29 @@ export type PeerMarket = {
           "writable": true
         },
         {
+          "name": "voteVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  111,
+                  116,
+                  101,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              }
+            ]
+          }
+        },
+        {
           "name": "tokenProgram",
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
@@ -2490,7 +2555,7 @@ export type PeerMarket = {
     {
       "name": "closeVote",
       "docs": [
-        "After its challenge is resolved, the voter closes its vote and gets the rent back."
+        "After its challenge is resolved, the voter closes its vote: a winning vote is paid its share of the voter pot, a losing, neutral or unrevealed one loses voter_slash_bps of its weight; the rent comes back, and the last vote closes the challenge."
       ],
       "discriminator": [
         137,
@@ -2509,7 +2574,84 @@ export type PeerMarket = {
           "signer": true
         },
         {
-          "name": "validator"
+          "name": "config",
+          "docs": [
+            "Writable: it keeps the total active validator stake."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "validator",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  108,
+                  105,
+                  100,
+                  97,
+                  116,
+                  111,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "authority"
+              }
+            ]
+          }
+        },
+        {
+          "name": "validatorVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  108,
+                  105,
+                  100,
+                  97,
+                  116,
+                  111,
+                  114,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "validator"
+              }
+            ]
+          }
         },
         {
           "name": "vote",
@@ -2518,8 +2660,47 @@ export type PeerMarket = {
         {
           "name": "challenge",
           "docs": [
-            "The (now closed) challenge the vote belongs to."
-          ]
+            "The resolved challenge the vote belongs to."
+          ],
+          "writable": true
+        },
+        {
+          "name": "challengerAuthority",
+          "docs": [
+            "Receives the challenge rent when the last vote closes."
+          ],
+          "writable": true
+        },
+        {
+          "name": "peerMint",
+          "writable": true
+        },
+        {
+          "name": "voteVault",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  111,
+                  116,
+                  101,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "name": "tokenProgram",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": []
@@ -3059,6 +3240,19 @@ export type PeerMarket = {
       ]
     },
     {
+      "name": "voteClosed",
+      "discriminator": [
+        240,
+        167,
+        131,
+        105,
+        168,
+        87,
+        29,
+        174
+      ]
+    },
+    {
       "name": "challengeResolved",
       "discriminator": [
         100,
@@ -3545,6 +3739,51 @@ export type PeerMarket = {
       "code": 6091,
       "name": "staleJobNonce",
       "msg": "The job nonce must be at least the credit account's jobs_posted"
+    },
+    {
+      "code": 6092,
+      "name": "invalidPeerPerCredit",
+      "msg": "peer_per_credit must be within [1, MAX_BOND]"
+    },
+    {
+      "code": 6093,
+      "name": "invalidQuorumStake",
+      "msg": "quorum_stake_bps must be within [MIN_QUORUM_STAKE_BPS, 10000]"
+    },
+    {
+      "code": 6094,
+      "name": "invalidVoterShares",
+      "msg": "voter_slash_bps and lapse_fee_bps must be at most 10000, and challenger_reward_bps + voter_reward_bps too"
+    },
+    {
+      "code": 6095,
+      "name": "selfDealing",
+      "msg": "A worker cannot serve its own authority's job"
+    },
+    {
+      "code": 6096,
+      "name": "workerExcluded",
+      "msg": "This worker let this job expire before and cannot take it again"
+    },
+    {
+      "code": 6097,
+      "name": "measurementRequired",
+      "msg": "A confidential job must name the enclave measurement it requires"
+    },
+    {
+      "code": 6098,
+      "name": "measurementMismatch",
+      "msg": "The worker's attested enclave measurement is not the one the job requires"
+    },
+    {
+      "code": 6099,
+      "name": "staleAttestation",
+      "msg": "An attestation must expire later than the one it replaces"
+    },
+    {
+      "code": 6100,
+      "name": "votesOpen",
+      "msg": "The validator still has votes that are not closed; their weight stays locked"
     }
   ],
   "types": [
@@ -3706,6 +3945,41 @@ export type PeerMarket = {
               "Ed25519 key of the off-chain attestation verifier (TDX / SEV-SNP / GPU reports); zero disables the confidential tier."
             ],
             "type": "pubkey"
+          },
+          {
+            "name": "peerPerCredit",
+            "docs": [
+              "Reference rate: $PEER base units worth one credit. Sizes what depends on a job's value: the expiry slash and the challenge bond."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "quorumStakeBps",
+            "docs": [
+              "Share of the validator stake (snapshotted when the challenge opens, challenger excluded) the winning side's revealed votes must exceed."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "voterSlashBps",
+            "docs": [
+              "Fraction of its vote weight a voter loses when it voted for the losing side, for neither, or never revealed."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "voterRewardBps",
+            "docs": [
+              "Fraction of the loser's forfeit (worker slash or challenge bond) paid to the winning voters by weight."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "lapseFeeBps",
+            "docs": [
+              "Fraction of the challenge bond paid to the worker when a challenge lapses (it waited for nothing)."
+            ],
+            "type": "u16"
           }
         ]
       }
@@ -3783,6 +4057,17 @@ export type PeerMarket = {
             "type": "u8"
           },
           {
+            "name": "totalValidatorStake",
+            "docs": [
+              "Sum of the bonds of active (not deregistering) validators: the base of the vote quorum."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "voteVaultBump",
+            "type": "u8"
+          },
+          {
             "name": "reserved",
             "docs": [
               "Room for later fields without a migration."
@@ -3790,7 +4075,7 @@ export type PeerMarket = {
             "type": {
               "array": [
                 "u8",
-                128
+                119
               ]
             }
           }
@@ -4030,6 +4315,13 @@ export type PeerMarket = {
           },
           {
             "name": "latencySamples",
+            "type": "u64"
+          },
+          {
+            "name": "paidVolume",
+            "docs": [
+              "Credits paid for this worker's finalized jobs: reputation weighted by value (a job of 1 credit counts 1, not a whole job)."
+            ],
             "type": "u64"
           }
         ]
@@ -4464,6 +4756,18 @@ export type PeerMarket = {
               "Only this worker account may take the job (all zero: any)."
             ],
             "type": "pubkey"
+          },
+          {
+            "name": "measurement",
+            "docs": [
+              "Confidential tier: the attested enclave measurement (model weights and serving code) the worker must run; required non-zero. Ignored by the other tiers."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
           }
         ]
       }
@@ -4601,6 +4905,18 @@ export type PeerMarket = {
               "array": [
                 "u8",
                 32
+              ]
+            }
+          },
+          {
+            "name": "excludedWorkers",
+            "docs": [
+              "First 8 bytes (LE) of each worker account that let this job expire; they cannot take it again (one per attempt)."
+            ],
+            "type": {
+              "array": [
+                "u64",
+                10
               ]
             }
           },
@@ -4900,6 +5216,13 @@ export type PeerMarket = {
             "type": "u16"
           },
           {
+            "name": "openVotes",
+            "docs": [
+              "Votes not closed yet: while any is open the bond cannot leave (it backs the vote weight)."
+            ],
+            "type": "u16"
+          },
+          {
             "name": "deregisterAvailableAt",
             "docs": [
               "Zero while active; otherwise when the bond may leave."
@@ -4935,7 +5258,7 @@ export type PeerMarket = {
             "type": {
               "array": [
                 "u8",
-                32
+                30
               ]
             }
           }
@@ -5032,6 +5355,71 @@ export type PeerMarket = {
           {
             "name": "bump",
             "type": "u8"
+          },
+          {
+            "name": "totalStake",
+            "docs": [
+              "Active validator stake when it opened, the challenger's excluded; the quorum base is the larger of this and the same total at resolution."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "committedWeight",
+            "docs": [
+              "Sum of the committed votes' weights."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "revealedWeight",
+            "type": "u64"
+          },
+          {
+            "name": "weightForChallenger",
+            "type": "u64"
+          },
+          {
+            "name": "weightForWorker",
+            "type": "u64"
+          },
+          {
+            "name": "resolved",
+            "docs": [
+              "Set by resolve_challenge; the account then lives until its last vote is closed."
+            ],
+            "type": "bool"
+          },
+          {
+            "name": "resolvedAt",
+            "docs": [
+              "Before reveal_deadline for an early decision: votes not revealed by then are neither paid nor penalized."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "outcome",
+            "docs": [
+              "Meaningful once resolved."
+            ],
+            "type": {
+              "defined": {
+                "name": "challengeOutcome"
+              }
+            }
+          },
+          {
+            "name": "voterPot",
+            "docs": [
+              "$PEER in the vote vault for the winning voters, shared by weight."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "votesOpen",
+            "docs": [
+              "Votes not closed yet."
+            ],
+            "type": "u16"
           }
         ]
       }
@@ -5080,6 +5468,13 @@ export type PeerMarket = {
           {
             "name": "bump",
             "type": "u8"
+          },
+          {
+            "name": "weight",
+            "docs": [
+              "The validator's free bond when it committed: what the vote weighs, and what it risks."
+            ],
+            "type": "u64"
           }
         ]
       }
@@ -5211,6 +5606,48 @@ export type PeerMarket = {
           {
             "name": "votesForWorker",
             "type": "u16"
+          },
+          {
+            "name": "weight",
+            "type": "u64"
+          },
+          {
+            "name": "weightForChallenger",
+            "type": "u64"
+          },
+          {
+            "name": "weightForWorker",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "voteClosed",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "challenge",
+            "type": "pubkey"
+          },
+          {
+            "name": "validator",
+            "type": "pubkey"
+          },
+          {
+            "name": "reward",
+            "docs": [
+              "$PEER paid from the vote vault into the validator's bond."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "penalty",
+            "docs": [
+              "$PEER burned from the validator's bond."
+            ],
+            "type": "u64"
           }
         ]
       }
@@ -5261,6 +5698,20 @@ export type PeerMarket = {
             "name": "refunded",
             "docs": [
               "Credits returned to the client."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "voterPot",
+            "docs": [
+              "$PEER moved to the vote vault for the winning voters."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "lapseFee",
+            "docs": [
+              "$PEER of the challenge bond paid to the worker for a lapsed challenge."
             ],
             "type": "u64"
           }
@@ -5408,6 +5859,14 @@ export type PeerMarket = {
       "value": "[118, 111, 116, 101]"
     },
     {
+      "name": "seedVoteVault",
+      "docs": [
+        "Seed of the $PEER vault holding winning voters' rewards until they close their votes."
+      ],
+      "type": "bytes",
+      "value": "[118, 111, 116, 101, 95, 118, 97, 117, 108, 116]"
+    },
+    {
       "name": "usdcDecimals",
       "docs": [
         "Decimals the USDC mint must have."
@@ -5512,6 +5971,14 @@ export type PeerMarket = {
       "name": "maxVoteQuorum",
       "type": "u8",
       "value": "32"
+    },
+    {
+      "name": "minQuorumStakeBps",
+      "docs": [
+        "Lowest quorum_stake_bps: a side must hold more than half the validator stake to decide alone."
+      ],
+      "type": "u16",
+      "value": "5000"
     },
     {
       "name": "maxTimeoutSlashBps",

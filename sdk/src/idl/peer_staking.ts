@@ -1237,6 +1237,11 @@ export type PeerStaking = {
       "code": 6023,
       "name": "insufficientFunds",
       "msg": "The source token account holds less than the amount"
+    },
+    {
+      "code": 6024,
+      "name": "invalidRewardStream",
+      "msg": "reward_stream_secs is above MAX_REWARD_STREAM_SECS"
     }
   ],
   "types": [
@@ -1286,6 +1291,13 @@ export type PeerStaking = {
               "Smallest active stake a staker may hold, other than zero ($PEER base units)."
             ],
             "type": "u64"
+          },
+          {
+            "name": "rewardStreamSecs",
+            "docs": [
+              "USDC reaching the reward vault is released to stakers linearly over this long (restarted by each deposit), so stake added just before a deposit earns about nothing of it. 0: at once (no protection against stake sniping)."
+            ],
+            "type": "u32"
           }
         ]
       }
@@ -1426,6 +1438,27 @@ export type PeerStaking = {
             "type": "u8"
           },
           {
+            "name": "streamRemaining",
+            "docs": [
+              "USDC received but not yet released to stakers: it is released linearly until stream_end."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "streamEnd",
+            "docs": [
+              "When the stream is fully released (reward_stream_secs after the last deposit)."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "streamUpdatedAt",
+            "docs": [
+              "When the stream was last released from."
+            ],
+            "type": "i64"
+          },
+          {
             "name": "reserved",
             "docs": [
               "Room for later fields without a migration."
@@ -1433,7 +1466,7 @@ export type PeerStaking = {
             "type": {
               "array": [
                 "u8",
-                64
+                40
               ]
             }
           }
@@ -1597,7 +1630,7 @@ export type PeerStaking = {
     {
       "name": "accrual",
       "docs": [
-        "What an accrual found: new USDC in the reward vault, spread over active stake or set aside as unallocated."
+        "What an accrual did: USDC released from the reward stream, spread over active stake or set aside as unallocated."
       ],
       "type": {
         "kind": "struct",
@@ -1605,7 +1638,7 @@ export type PeerStaking = {
           {
             "name": "amount",
             "docs": [
-              "New USDC (0: nothing had arrived since the last accrual)."
+              "USDC released from the stream (0: nothing was due)."
             ],
             "type": "u64"
           },
@@ -1631,6 +1664,20 @@ export type PeerStaking = {
             "name": "unallocatedRewards",
             "docs": [
               "The pool's unallocated rewards afterwards."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "received",
+            "docs": [
+              "New USDC found in the reward vault, added to the stream."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "streamRemaining",
+            "docs": [
+              "USDC still to be released afterwards."
             ],
             "type": "u64"
           }
@@ -1902,6 +1949,14 @@ export type PeerStaking = {
       "name": "maxUnstakeCooldownSecs",
       "docs": [
         "Longest unstake cooldown the admin may set."
+      ],
+      "type": "u32",
+      "value": "2592000"
+    },
+    {
+      "name": "maxRewardStreamSecs",
+      "docs": [
+        "Longest reward stream the admin may set."
       ],
       "type": "u32",
       "value": "2592000"

@@ -1,8 +1,9 @@
 //! `challenge_job`: a bonded validator that re-executed a verified or confidential job and
-//! got another output disputes it inside the challenge window, locking `challenge_bond` of
-//! its stake. The job cannot finalize and the worker's bond cannot leave until resolution.
+//! got another output disputes it inside the challenge window, locking `challenge_bond` plus
+//! the job's value in $PEER of its stake. The job cannot finalize and the worker's bond cannot leave until resolution.
 use crate::interface::*;
 use crate::math::add;
+use crate::state::config::job_value_peer;
 use crate::state::job::{check_worker, load_job_mut};
 use crate::state::validator::{free_bond, is_active, load_validator_of};
 use crate::state::worker::load_worker_mut;
@@ -21,11 +22,13 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     if !is_active(&validator) {
         return Err(fail(&errors::VALIDATOR_INACTIVE));
     }
-    let required = add(params.validator_min_bond(), params.challenge_bond())?;
+    let mut job = load_job_mut(ctx.job)?;
+    // The bond is sized to the job: the base bond plus the job's value in $PEER.
+    let bond = add(params.challenge_bond(), job_value_peer(job.price(), params))?;
+    let required = add(params.validator_min_bond(), bond)?;
     if free_bond(&validator) < required {
         return Err(fail(&errors::VALIDATOR_BOND_TOO_LOW));
     }
-    let mut job = load_job_mut(ctx.job)?;
     if job.status() != JobStatus::Submitted {
         return Err(fail(&errors::JOB_NOT_SUBMITTED));
     }
@@ -62,7 +65,9 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     challenge.set_worker_authority(worker.authority());
     challenge.set_challenger_output_hash(&output_hash);
     challenge.set_worker_output_hash(job.output_hash());
-    challenge.set_bond(params.challenge_bond());
+    challenge.set_bond(bond);
+    // The quorum base: active validator stake now, without the challenger's (it cannot vote).
+    challenge.set_total_stake(config.total_validator_stake().saturating_sub(validator.bond()));
     challenge.set_opened_at(now);
     challenge.set_commit_deadline(commit_deadline);
     challenge.set_reveal_deadline(reveal_deadline);
@@ -71,7 +76,7 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     job.set_status(JobStatus::Disputed);
     let open = worker.open_challenges().checked_add(1).ok_or_else(|| fail(&errors::MATH_OVERFLOW))?;
     worker.set_open_challenges(open);
-    let locked = add(validator.locked(), params.challenge_bond())?;
+    let locked = add(validator.locked(), bond)?;
     validator.set_locked(locked);
     let opened = validator.open_challenges().checked_add(1).ok_or_else(|| fail(&errors::MATH_OVERFLOW))?;
     validator.set_open_challenges(opened);

@@ -1,4 +1,4 @@
-//! `close_validator`: after the cooldown and with no open challenge, the whole vault balance
+//! `close_validator`: after the cooldown and with no open challenge or vote, the whole vault balance
 //! goes to `destination` and both accounts close, rent to the authority.
 use crate::interface::*;
 use crate::state::validator::{check_validator_vault, emit_validator_changed, is_active, load_validator_of};
@@ -15,6 +15,9 @@ pub fn process(accounts: &[AccountInfo]) -> ProgramResult {
     }
     if now()? < validator.deregister_available_at() {
         return Err(fail(&errors::COOLDOWN_NOT_ELAPSED));
+    }
+    if validator.open_votes() > 0 {
+        return Err(fail(&errors::VOTES_OPEN));
     }
     if validator.open_challenges() > 0 {
         return Err(fail(&errors::BOND_LOCKED));

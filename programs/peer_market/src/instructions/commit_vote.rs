@@ -1,5 +1,7 @@
-//! `commit_vote`: during the commit phase, a bonded validator other than the challenger and
-//! the challenged worker commits to sha256(output_hash || salt). One vote per validator per
+//! `commit_vote`: during the commit phase, a bonded validator other than the challenger and the
+//! challenged worker commits to
+//! sha256(output_hash || salt). The vote weighs the validator's free bond at this moment; that
+//! bond stays locked until the vote is closed. One vote per validator per
 //! challenge: the vote PDA ["vote", challenge, validator] exists only once.
 use crate::interface::*;
 use crate::state::validator::{free_bond, is_active};
@@ -13,7 +15,7 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let ctx = CommitVoteAccounts::parse(accounts)?;
     let commitment = *CommitVoteArgs::parse(data)?.commitment();
     let config = load::<Config>(ctx.config, &ID, "config")?;
-    let validator = load::<Validator>(ctx.validator, &ID, "validator")?;
+    let mut validator = load_mut::<Validator>(ctx.validator, &ID, "validator")?;
     if !pubkey_eq(validator.authority(), ctx.authority.key()) {
         return Err(fail_account(&errors::NOT_VALIDATOR_AUTHORITY, "authority"));
     }
@@ -49,8 +51,19 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     vote.set_validator(ctx.validator.key());
     vote.set_commitment(&commitment);
     vote.set_bump(bump);
-    let commits = challenge.commits().checked_add(1).ok_or_else(|| fail(&errors::MATH_OVERFLOW))?;
+    // The vote weighs the validator's free bond, which it risks and which stays locked
+    // (open_votes blocks close_validator) until the vote is closed after resolution.
+    let weight = free_bond(&validator);
+    vote.set_weight(weight);
+    let bump_u16 = |v: u16| v.checked_add(1).ok_or_else(|| fail(&errors::MATH_OVERFLOW));
+    let commits = bump_u16(challenge.commits())?;
     challenge.set_commits(commits);
+    let open = bump_u16(challenge.votes_open())?;
+    challenge.set_votes_open(open);
+    let committed = crate::math::add(challenge.committed_weight(), weight)?;
+    challenge.set_committed_weight(committed);
+    let votes = bump_u16(validator.open_votes())?;
+    validator.set_open_votes(votes);
 
     let mut event = VoteCommitted::zeroed();
     event.set_challenge(ctx.challenge.key());

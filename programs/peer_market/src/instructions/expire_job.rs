@@ -1,11 +1,13 @@
 //! `expire_job`: anyone, once an assigned job missed its deadline. The worker loses reputation
-//! (and, if configured, a slice of its bond, burned); the job goes back to the queue, or is
-//! refunded and closed once it has used all its attempts.
+//! and, burned from its bond, `timeout_slash_bps` of it plus the job's value in $PEER; it can
+//! never take this job again. The job goes back to the queue, or is refunded and closed once
+//! it has used all its attempts.
 use crate::interface::*;
 use crate::math::{add, bps_of, sub};
 use crate::state::credits::{load_of_job_client, unlock};
 use crate::state::job::{check_client, check_worker, load_job_mut, release_open_job, tier_index};
-use crate::state::worker::{check_bond_vault, load_worker_mut};
+use crate::state::config::job_value_peer;
+use crate::state::worker::{check_bond_vault, exclusion_tag, load_worker_mut};
 use peer_runtime::state::load;
 use peer_runtime::sysvar::now;
 use peer_runtime::{fail, fail_account, pubkey_eq, token, AccountInfo, ProgramResult};
@@ -31,7 +33,10 @@ pub fn process(accounts: &[AccountInfo]) -> ProgramResult {
     check_bond_vault(ctx.worker.key(), &worker, ctx.bond_vault)?;
 
     let params = config.params();
-    let slashed = bps_of(worker.bond(), params.timeout_slash_bps())?;
+    // An expiry costs the share of the bond plus one job's value in $PEER (never more than the
+    // bond): letting jobs lapse is never free, and costs more the more the job was worth.
+    let share = bps_of(worker.bond(), params.timeout_slash_bps())?;
+    let slashed = share.saturating_add(job_value_peer(job.price(), params)).min(worker.bond());
     let tier = tier_index(job.request().tier());
     let bond = sub(worker.bond(), slashed)?;
     worker.set_bond(bond);
@@ -44,6 +49,9 @@ pub fn process(accounts: &[AccountInfo]) -> ProgramResult {
     let jobs_expired = add(reputation.jobs_expired(), 1)?;
     reputation.set_jobs_expired(jobs_expired);
 
+    // This worker may not take the job again (one slot per attempt; attempts <= MAX_JOB_ATTEMPTS).
+    let slot = (job.attempts() as usize).saturating_sub(1).min(MAX_JOB_ATTEMPTS as usize - 1);
+    job.set_excluded_workers(slot, exclusion_tag(ctx.worker.key()));
     let requeued = job.attempts() < params.max_job_attempts();
     let max_price = job.request().max_price();
     let mut event = JobExpired::zeroed();

@@ -42,6 +42,8 @@ pub fn process(accounts: &[AccountInfo]) -> ProgramResult {
     let reputation = worker.reputation_mut();
     let jobs_completed = add(reputation.jobs_completed(), 1)?;
     reputation.set_jobs_completed(jobs_completed);
+    let paid_volume = add(reputation.paid_volume(), job.price())?;
+    reputation.set_paid_volume(paid_volume);
 
     let staker_fees = add(ledger.staker_fees(), split.stakers)?;
 

@@ -1,4 +1,5 @@
-//! `initialize_config`: creates the config PDA, the program's USDC vault and the fee ledger,
+//! `initialize_config`: creates the config PDA, the program's USDC vault, the fee ledger and
+//! the $PEER vote vault (winning voters' rewards wait there until they close their votes),
 //! once, by the program's upgrade authority (so nobody can front-run the deployment with their
 //! own admin).
 use crate::interface::*;
@@ -59,6 +60,8 @@ fn execute(program_id: &Pubkey, ctx: &InitializeConfigAccounts, args: &Initializ
         &[SEED_USDC_VAULT, &[USDC_VAULT_BUMP]],
     )?;
 
+    token::init_pda_token_account(ctx.admin, ctx.vote_vault, ctx.peer_mint, &CONFIG_ADDRESS, &[SEED_VOTE_VAULT, &[VOTE_VAULT_BUMP]])?;
+
     system::init_pda_account(ctx.admin, ctx.fee_ledger, FeeLedger::LEN as u64, program_id, &[SEED_FEE_LEDGER, &[FEE_LEDGER_BUMP]])?;
     let mut ledger = load_uninitialized_mut::<FeeLedger>(ctx.fee_ledger, program_id)?;
     ledger.init_discriminator();
@@ -78,6 +81,7 @@ fn execute(program_id: &Pubkey, ctx: &InitializeConfigAccounts, args: &Initializ
     config.set_bump(CONFIG_BUMP);
     config.set_usdc_vault_bump(USDC_VAULT_BUMP);
     config.set_fee_ledger_bump(FEE_LEDGER_BUMP);
+    config.set_vote_vault_bump(VOTE_VAULT_BUMP);
 
     let mut event = ConfigInitialized::zeroed();
     event.set_admin(ctx.admin.key());

@@ -26,6 +26,9 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     if request.model() == &[0u8; 32] || request.max_price() == 0 {
         return Err(fail(&errors::INVALID_JOB_REQUEST));
     }
+    if request.tier() == Tier::Confidential && request.measurement() == &[0u8; 32] {
+        return Err(fail(&errors::MEASUREMENT_REQUIRED));
+    }
     let mut credits = load_owned_by(ctx.credit_account, ctx.client.key())?;
     if credits.balance() < request.max_price() {
         return Err(fail(&errors::INSUFFICIENT_CREDITS));

@@ -1,7 +1,8 @@
 //! `register_enclave`: records the worker's enclave key, measurement and expiry. The
 //! instruction before this one must be an Ed25519 verification by the config's attestation
 //! authority (the off-chain verifier of TDX / SEV-SNP / GPU attestation reports) over exactly
-//! `worker || enclave_key || measurement || expires_at (i64 LE)`.
+//! `worker || enclave_key || measurement || expires_at (i64 LE)`. Each attestation must expire
+//! later than the one it replaces (no rollback to an older measurement).
 use crate::interface::*;
 use crate::state::ed25519::verify_preceding_signature;
 use crate::state::worker::load_worker_of;
@@ -22,6 +23,11 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     }
     if args.expires_at() <= now()? {
         return Err(fail(&errors::ENCLAVE_EXPIRED));
+    }
+    // Attestations are ordered by expiry (the verifier issues them with a fixed lifetime), so
+    // an older one, even unexpired, can never put an older measurement back.
+    if args.expires_at() <= worker.enclave_expires_at() {
+        return Err(fail(&errors::STALE_ATTESTATION));
     }
     let mut message = [0u8; ATTESTATION_MESSAGE_LEN];
     message[..32].copy_from_slice(ctx.worker.key());

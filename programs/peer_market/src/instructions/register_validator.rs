@@ -1,11 +1,11 @@
 //! `register_validator`: creates the validator PDA ["validator", authority] and its $PEER
 //! vault, and bonds at least `validator_min_bond`.
 use crate::interface::*;
-use crate::state::validator::emit_validator_changed;
+use crate::state::validator::{emit_validator_changed, set_validator_bond};
 use crate::state::worker::check_token_mint;
 use peer_runtime::error::anchor;
 use peer_runtime::pda::find_program_address;
-use peer_runtime::state::{load, load_uninitialized_mut};
+use peer_runtime::state::{load, load_mut, load_uninitialized_mut};
 use peer_runtime::sysvar::now;
 use peer_runtime::{fail, fail_account, pubkey_eq, system, token, AccountInfo, ProgramResult};
 
@@ -42,7 +42,8 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let mut validator = load_uninitialized_mut::<Validator>(ctx.validator, &ID)?;
     validator.init_discriminator();
     validator.set_authority(ctx.authority.key());
-    validator.set_bond(amount);
+    let mut config = load_mut::<Config>(ctx.config, &ID, "config")?;
+    set_validator_bond(&mut config, &mut validator, amount)?;
     validator.set_registered_at(now()?);
     validator.set_bump(bump);
     validator.set_vault_bump(vault_bump);

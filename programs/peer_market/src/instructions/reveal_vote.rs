@@ -25,6 +25,9 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     if now >= challenge.reveal_deadline() {
         return Err(fail(&errors::REVEAL_PHASE_OVER));
     }
+    if challenge.resolved() {
+        return Err(fail(&errors::REVEAL_PHASE_OVER));
+    }
     if vote.revealed() {
         return Err(fail(&errors::ALREADY_REVEALED));
     }
@@ -39,12 +42,19 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let bump = |v: u16| v.checked_add(1).ok_or_else(|| fail(&errors::MATH_OVERFLOW));
     let reveals = bump(challenge.reveals())?;
     challenge.set_reveals(reveals);
+    let weight = vote.weight();
+    let revealed_weight = add(challenge.revealed_weight(), weight)?;
+    challenge.set_revealed_weight(revealed_weight);
     if args.output_hash() == challenge.challenger_output_hash() {
         let votes = bump(challenge.votes_for_challenger())?;
         challenge.set_votes_for_challenger(votes);
+        let sum = add(challenge.weight_for_challenger(), weight)?;
+        challenge.set_weight_for_challenger(sum);
     } else if args.output_hash() == challenge.worker_output_hash() {
         let votes = bump(challenge.votes_for_worker())?;
         challenge.set_votes_for_worker(votes);
+        let sum = add(challenge.weight_for_worker(), weight)?;
+        challenge.set_weight_for_worker(sum);
     }
     let revealed = add(validator.votes_revealed(), 1)?;
     validator.set_votes_revealed(revealed);
@@ -55,6 +65,9 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     event.set_output_hash(args.output_hash());
     event.set_votes_for_challenger(challenge.votes_for_challenger());
     event.set_votes_for_worker(challenge.votes_for_worker());
+    event.set_weight(weight);
+    event.set_weight_for_challenger(challenge.weight_for_challenger());
+    event.set_weight_for_worker(challenge.weight_for_worker());
     event.emit();
     Ok(())
 }

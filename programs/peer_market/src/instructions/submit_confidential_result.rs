@@ -2,6 +2,7 @@
 //! before this one must be an Ed25519 verification of the worker's registered, unexpired
 //! enclave key over `job address || output_hash` — the enclave vouches that this output came
 //! from the attested model, and the job address in the message stops replays across jobs.
+//! The enclave's attested measurement must still be the one the job names.
 use crate::interface::*;
 use crate::state::ed25519::verify_preceding_signature;
 use crate::state::job::{load_job_mut, record_result};
@@ -19,7 +20,7 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     if job.request().tier() != Tier::Confidential {
         return Err(fail(&errors::TIER_NOT_SERVED));
     }
-    check_enclave(&worker, now()?)?;
+    check_enclave(&worker, job.request().measurement(), now()?)?;
     let mut message = [0u8; 64];
     message[..32].copy_from_slice(ctx.job.key());
     message[32..].copy_from_slice(result.output_hash());

@@ -61,7 +61,25 @@ pub fn validate_params(p: &ConfigParams) -> ProgramResult {
     require(
         within(p.max_job_attempts() as u64, 1, MAX_JOB_ATTEMPTS as u64),
         &errors::INVALID_MAX_JOB_ATTEMPTS,
+    )?;
+    require(within(p.peer_per_credit(), 1, MAX_BOND), &errors::INVALID_PEER_PER_CREDIT)?;
+    require(
+        within(p.quorum_stake_bps() as u64, MIN_QUORUM_STAKE_BPS as u64, bps),
+        &errors::INVALID_QUORUM_STAKE,
+    )?;
+    require(
+        p.voter_slash_bps() as u64 <= bps
+            && p.lapse_fee_bps() as u64 <= bps
+            && p.challenger_reward_bps() as u64 + p.voter_reward_bps() as u64 <= bps,
+        &errors::INVALID_VOTER_SHARES,
     )
+}
+
+/// A job's value in $PEER base units at the config's reference rate (`price × peer_per_credit`),
+/// saturating: it only sizes penalties and bonds, which are capped by what is there.
+#[inline(always)]
+pub fn job_value_peer(price_credits: u64, params: &ConfigParams) -> u64 {
+    price_credits.saturating_mul(params.peer_per_credit())
 }
 
 /// Loads the config for writing: owner, length and discriminator are checked; the address

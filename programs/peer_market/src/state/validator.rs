@@ -37,6 +37,18 @@ pub fn free_bond(validator: &Validator) -> u64 {
     validator.bond().saturating_sub(validator.locked())
 }
 
+/// Sets a validator's bond, keeping the config's total active validator stake (the quorum base)
+/// equal to the sum over active validators.
+#[inline(always)]
+pub fn set_validator_bond(config: &mut Config, validator: &mut Validator, bond: u64) -> ProgramResult {
+    if is_active(validator) {
+        let total = crate::math::sub(config.total_validator_stake(), validator.bond())?;
+        config.set_total_validator_stake(crate::math::add(total, bond)?);
+    }
+    validator.set_bond(bond);
+    Ok(())
+}
+
 pub fn emit_validator_changed(validator_key: &Pubkey, validator: &Validator, closed: bool) {
     let mut event = ValidatorChanged::zeroed();
     event.set_validator(validator_key);

@@ -103,17 +103,37 @@ pub fn check_eligible(params: &ConfigParams, job: &Job, worker: &Worker, worker_
     require(effective_bond(worker) >= params.min_bond(tier), &errors::BOND_BELOW_MINIMUM)?;
     let pinned = request.pinned_worker();
     require(pinned == &[0u8; 32] || pubkey_eq(pinned, worker_key), &errors::PINNED_TO_OTHER_WORKER)?;
+    // A worker serving its own authority's jobs would buy reputation for the margin alone.
+    require(!pubkey_eq(job.client(), worker.authority()), &errors::SELF_DEALING)?;
+    require(!is_excluded(job, worker_key), &errors::WORKER_EXCLUDED)?;
     if request.tier() == Tier::Confidential {
-        check_enclave(worker, now)?;
+        check_enclave(worker, request.measurement(), now)?;
     }
     Ok(())
 }
 
-/// A confidential job needs a registered enclave whose attestation has not expired.
+/// The key under which `expire_job` records a worker that let the job expire.
 #[inline(always)]
-pub fn check_enclave(worker: &Worker, now: i64) -> ProgramResult {
+pub fn exclusion_tag(worker_key: &Pubkey) -> u64 {
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&worker_key[..8]);
+    u64::from_le_bytes(head)
+}
+
+/// Did `worker_key` already let this job expire?
+#[inline(always)]
+pub fn is_excluded(job: &Job, worker_key: &Pubkey) -> bool {
+    let tag = exclusion_tag(worker_key);
+    (0..MAX_JOB_ATTEMPTS as usize).any(|i| job.excluded_workers(i) == tag)
+}
+
+/// A confidential job needs a registered enclave whose attestation has not expired and whose
+/// attested measurement is the one the job names.
+#[inline(always)]
+pub fn check_enclave(worker: &Worker, measurement: &[u8; 32], now: i64) -> ProgramResult {
     require(worker.enclave_key() != &[0u8; 32], &errors::ENCLAVE_NOT_REGISTERED)?;
-    require(now < worker.enclave_expires_at(), &errors::ENCLAVE_EXPIRED)
+    require(now < worker.enclave_expires_at(), &errors::ENCLAVE_EXPIRED)?;
+    require(worker.enclave_measurement() == measurement, &errors::MEASUREMENT_MISMATCH)
 }
 
 /// Shared by `pause_worker` and `resume_worker` (idempotent).

@@ -21,7 +21,8 @@ pub fn validate_params(p: &PoolParams) -> ProgramResult {
         (MIN_UNSTAKE_COOLDOWN_SECS..=MAX_UNSTAKE_COOLDOWN_SECS).contains(&cooldown),
         &errors::INVALID_UNSTAKE_COOLDOWN,
     )?;
-    require(p.min_stake() >= 1 && p.min_stake() <= MAX_MIN_STAKE, &errors::INVALID_MIN_STAKE)
+    require(p.min_stake() >= 1 && p.min_stake() <= MAX_MIN_STAKE, &errors::INVALID_MIN_STAKE)?;
+    require(p.reward_stream_secs() <= MAX_REWARD_STREAM_SECS, &errors::INVALID_REWARD_STREAM)
 }
 
 /// Loads the pool for writing: owner, length and discriminator are checked; the address itself

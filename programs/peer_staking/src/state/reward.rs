@@ -4,7 +4,12 @@
 //! ([`Fx`]: `int + frac / 2^64`), products come from `math::mul_wide` (four 32×32 multiplies)
 //! and the one division from `math::div_wide_rem` (128-by-64, quotient in u64).
 //!
-//! **Accrual** (`accrue`): `amount` = reward vault balance − `accounted_rewards` is new USDC.
+//! **Stream**: USDC found in the reward vault (balance − `accounted_rewards`) is not handed out
+//! at once: it joins `stream_remaining`, released linearly until `stream_end`, which each
+//! deposit resets to `reward_stream_secs` from now (0: released at once). So rewards reach stakers over time and
+//! stake added just before a deposit (a fee sweep) earns only its time-weighted share.
+//!
+//! **Accrual** (`accrue`): `amount` = what the stream released since the last accrual.
 //! - No active stake: it is added to `unallocated_rewards` (swept to the treasury later), so it
 //!   never goes to whoever stakes next.
 //! - Otherwise the accumulator grows by `(amount · 2^64 + carry) / total_staked` (in 2^-64
@@ -95,34 +100,79 @@ fn per_share(amount: u64, carry: u64, total: u64, next_carry: &mut u64) -> Resul
     Ok(Fx { int, frac })
 }
 
-/// Attributes the USDC that arrived in the reward vault since the last accrual (see the module
-/// doc) and describes it in `out` (all zero but the totals when nothing arrived), which the
-/// calling instruction's event carries. Reads the vault's balance; callers have checked its
-/// address (the reward vault PDA).
+/// Releases what the reward stream owes up to now, adds the USDC that arrived in the reward
+/// vault since the last accrual to the stream (which restarts over `reward_stream_secs`), and
+/// attributes what was released (see the module doc). Describes it in `out` (the calling instruction's event).
+/// Reads the vault's balance (callers have checked its address: the reward vault PDA) and the
+/// clock.
 #[inline(never)]
 pub fn accrue(pool: &mut Pool, reward_vault: &AccountInfo, out: &mut Accrual) -> ProgramResult {
     let mut balance = 0u64;
     reward_vault_balance(reward_vault, &mut balance)?;
-    let amount = checked_sub(balance, pool.accounted_rewards())?;
+    let received = checked_sub(balance, pool.accounted_rewards())?;
+    // Nothing streaming and nothing new: nothing to do (and no clock read).
+    if received == 0 && pool.stream_remaining() == 0 {
+        out.set_total_staked(pool.total_staked());
+        *out.reward_per_share_mut() = *pool.reward_per_share();
+        out.set_unallocated_rewards(pool.unallocated_rewards());
+        return Ok(());
+    }
+    let now = peer_runtime::sysvar::now()?;
+    // What the stream owes up to now goes to the stake of that time; then the new USDC joins
+    // the stream (released at once when the stream length is 0).
+    let mut released = release(pool, now)?;
+    if received != 0 {
+        pool.set_stream_remaining(checked_add(pool.stream_remaining(), received)?);
+        pool.set_stream_end(now.saturating_add(pool.params().reward_stream_secs() as i64));
+        pool.set_stream_updated_at(now);
+        pool.set_accounted_rewards(balance);
+        released = checked_add(released, release(pool, now)?)?;
+    }
     let total = pool.total_staked();
-    if amount != 0 {
+    if released != 0 {
         if total == 0 {
-            pool.set_unallocated_rewards(checked_add(pool.unallocated_rewards(), amount)?);
+            pool.set_unallocated_rewards(checked_add(pool.unallocated_rewards(), released)?);
         } else {
             let mut carry = 0u64;
-            let increment = per_share(amount, pool.reward_carry(), total, &mut carry)?;
+            let increment = per_share(released, pool.reward_carry(), total, &mut carry)?;
             let acc = Fx::load(pool.reward_per_share()).checked_add(increment)?;
             acc.store(pool.reward_per_share_mut());
             pool.set_reward_carry(carry);
-            pool.set_total_rewards_distributed(checked_add(pool.total_rewards_distributed(), amount)?);
+            pool.set_total_rewards_distributed(checked_add(pool.total_rewards_distributed(), released)?);
         }
-        pool.set_accounted_rewards(balance);
     }
-    out.set_amount(amount);
+    out.set_amount(released);
     out.set_total_staked(total);
     *out.reward_per_share_mut() = *pool.reward_per_share();
     out.set_unallocated_rewards(pool.unallocated_rewards());
+    out.set_received(received);
+    out.set_stream_remaining(pool.stream_remaining());
     Ok(())
+}
+
+/// Takes from the stream what is due at `now`: all of it past `stream_end`, otherwise the
+/// linear share `remaining × elapsed / (stream_end − last update)`, floored (the rounding stays
+/// in the stream and is released later). Moves the stream's clock to `now`.
+#[inline(always)]
+fn release(pool: &mut Pool, now: i64) -> Result<u64, ProgramError> {
+    let remaining = pool.stream_remaining();
+    let (end, last) = (pool.stream_end(), pool.stream_updated_at());
+    let due = if remaining == 0 {
+        0
+    } else if now >= end {
+        remaining
+    } else if now <= last {
+        0
+    } else {
+        let elapsed = (now - last) as u64;
+        let span = (end - last) as u64;
+        peer_runtime::math::mul_div_floor(remaining, elapsed, span)?
+    };
+    if now > last {
+        pool.set_stream_updated_at(now);
+    }
+    pool.set_stream_remaining(checked_sub(remaining, due)?);
+    Ok(due)
 }
 
 /// Adds what the staker's active stake earned since its last settlement to `rewards_owed`
