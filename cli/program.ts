@@ -35,6 +35,7 @@ import { validatorVoteCommand } from './commands/validator/vote';
 import { withdrawCommand } from './commands/withdraw';
 import { addKeeperCommands } from './commands/keeper/run';
 import { addAttestCommands } from './commands/attest';
+import { addGatewayCommands } from './commands/gateway';
 import { workerBondCommand } from './commands/worker/bond';
 import { workerClaimCommand } from './commands/worker/claim';
 import { workerPauseCommand, workerResumeCommand } from './commands/worker/pause';
@@ -411,6 +412,7 @@ Examples:
 
   addKeeperCommands(program);
   addAttestCommands(program, run.print);
+  addGatewayCommands(program, run.print);
   return program;
 }
 
