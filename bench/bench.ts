@@ -16,6 +16,7 @@ import { measureAttestation } from './attestation';
 import { measureKeepers } from './keepers';
 import { measureLocalnet } from './localnet';
 import { measureMarket, type CuRow } from './market';
+import { measurePrivacy } from './privacy';
 import { measureSdk } from './sdk';
 import { measureStaking } from './staking';
 import { measureVerification } from './verification';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const localnet = await measureLocalnet();
   const keepers = await measureKeepers();
   const attestation = measureAttestation();
+  const privacy = await measurePrivacy();
 
   section(`Build: toolchain + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
   console.table(sizes);
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
   console.table(keepers);
   section('Attestation: verification time per published SEV-SNP report and TDX quote (from scratch each time)');
   console.table(attestation);
+  section('Privacy: ecash operations per second (SQLite, fsync per commit), the relay hop, the bytes encapsulation adds');
+  console.table(privacy);
 
   const outDir = join(REPO_ROOT, '.bench');
   mkdirSync(outDir, { recursive: true });
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
     sdkFlows: sdk,
     localnet,
     attestation,
+    privacy,
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
   console.log(`\nwrote ${join('.bench', 'results.json')}`);
