@@ -36,6 +36,7 @@ import { withdrawCommand } from './commands/withdraw';
 import { addKeeperCommands } from './commands/keeper/run';
 import { addAttestCommands } from './commands/attest';
 import { addGatewayCommands } from './commands/gateway';
+import { addPrivacyCommands } from './commands/privacy';
 import { workerBondCommand } from './commands/worker/bond';
 import { workerClaimCommand } from './commands/worker/claim';
 import { workerPauseCommand, workerResumeCommand } from './commands/worker/pause';
@@ -413,6 +414,7 @@ Examples:
   addKeeperCommands(program);
   addAttestCommands(program, run.print);
   addGatewayCommands(program, run.print);
+  addPrivacyCommands(program);
   return program;
 }
 
