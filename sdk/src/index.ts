@@ -48,3 +48,4 @@ export * from './crypto/audit';
 export * from './attestation';
 export * from './worker-protocol';
 export * from './worker-client';
+export * from './flows/audit';
