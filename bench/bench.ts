@@ -20,6 +20,7 @@ import { measurePrivacy } from './privacy';
 import { measureSdk } from './sdk';
 import { measureStaking } from './staking';
 import { measureVerification } from './verification';
+import { measureWorker } from './worker';
 
 /** initialize_config and update_config (the rest of the market is in market.ts). */
 async function measureConfig(rows: CuRow[]): Promise<void> {
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   const keepers = await measureKeepers();
   const attestation = measureAttestation();
   const privacy = await measurePrivacy();
+  const worker = await measureWorker();
 
   section(`Build: toolchain + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
   console.table(sizes);
@@ -68,6 +70,9 @@ async function main(): Promise<void> {
   console.table(attestation);
   section('Privacy: ecash operations per second (SQLite, fsync per commit), the relay hop, the bytes encapsulation adds');
   console.table(privacy);
+  section(`Worker: the demo model direct vs through the endpoint (loaded model: ${worker.model.rssMiB} MiB RSS, load ${worker.model.loadMs} ms)`);
+  console.table(worker.rows);
+  console.table(worker.overhead);
 
   const outDir = join(REPO_ROOT, '.bench');
   mkdirSync(outDir, { recursive: true });
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
     localnet,
     attestation,
     privacy,
+    worker,
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
   console.log(`\nwrote ${join('.bench', 'results.json')}`);
