@@ -20,6 +20,7 @@ import { measurePrivacy } from './privacy';
 import { measureSdk } from './sdk';
 import { measureStaking } from './staking';
 import { measureVerification } from './verification';
+import { measureGateway } from './gateway';
 import { measureWorker } from './worker';
 
 /** initialize_config and update_config (the rest of the market is in market.ts). */
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   const keepers = await measureKeepers();
   const attestation = measureAttestation();
   const privacy = await measurePrivacy();
+  const gateway = await measureGateway();
   const worker = await measureWorker();
 
   section(`Build: toolchain + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
@@ -70,6 +72,10 @@ async function main(): Promise<void> {
   console.table(attestation);
   section('Privacy: ecash operations per second (SQLite, fsync per commit), the relay hop, the bytes encapsulation adds');
   console.table(privacy);
+  section('Gateway: OpenAI API + market (post, assign, seal, stream, verify) vs the worker engine directly, local network, in-process demo model');
+  console.table(gateway.latency);
+  console.table(gateway.throughput);
+  console.table(gateway.chain);
   section(`Worker: the demo model direct vs through the endpoint (loaded model: ${worker.model.rssMiB} MiB RSS, load ${worker.model.loadMs} ms)`);
   console.table(worker.rows);
   console.table(worker.overhead);
