@@ -19,6 +19,7 @@ import type { WorkerDirectory } from './market/directory';
 import { chunkBody, completionBody, parseChatRequest, StopFilter, type ChatRequest, type TierName } from './openai';
 import type { BearerPayments } from './payments/bearer';
 import { PaymentRefused, type X402Payments } from './payments/x402';
+import type { EcashPayments } from './payments/ecash';
 
 export interface AppDeps {
   ctx: PeerContext;
@@ -27,6 +28,8 @@ export interface AppDeps {
   directory: WorkerDirectory;
   bearer: BearerPayments;
   x402: X402Payments | null;
+  /** Cashu ecash per request (X-Cashu, NUT-24); optional. */
+  ecash?: EcashPayments | null;
   local: boolean;
   defaults: { tier: TierName; maxTokens: number; maxBodyBytes: number };
   log: Logger;
@@ -156,6 +159,7 @@ export function gatewayApp(d: AppDeps): Hono {
     let funding: Funding;
     let budget: bigint;
     let paymentHeader: string | null = null;
+    let ecashChange: string | undefined;
     if (d.local) {
       const b = await creditBalance(d.ctx);
       if (b.balance < quote.credits) throw new GatewayError(402, `insufficient on-chain credits: ${b.balance} free, this request needs ${quote.credits} (POST /v1/credits/buy)`, 'insufficient_quota', 'insufficient_quota');
@@ -166,6 +170,11 @@ export function gatewayApp(d: AppDeps): Hono {
       paymentHeader = settled.responseHeader;
       funding = { kind: 'account', accountId: settled.accountId };
       budget = settled.credits;
+    } else if (c.req.header('x-cashu') && d.ecash) {
+      const paid = d.ecash.pay(c.req.header('x-cashu')!, c.req.header('x-cashu-change'), quote.credits);
+      ecashChange = paid.changeHeader;
+      funding = { kind: 'account', accountId: paid.accountId };
+      budget = paid.credits;
     } else if (account) {
       if (account.balance < quote.credits) {
         if (d.x402) throw d.x402.paymentRequired({ credits: quote.credits, resource, description: 'Peer Cycles request', error: 'insufficient_credits', message: `insufficient credits: ${account.balance} available, this request needs ${quote.credits}; top up with POST /v1/credits/buy or pay this request over x402` });
@@ -174,8 +183,11 @@ export function gatewayApp(d: AppDeps): Hono {
       funding = { kind: 'account', accountId: account.id };
       budget = quote.cap < account.balance ? quote.cap : account.balance;
     } else {
-      if (!d.x402) throw unauthorized('an API key is required (Authorization: Bearer <key>)', 'missing_api_key');
-      throw d.x402.paymentRequired({ credits: quote.credits, resource, description: `Peer Cycles ${req.tier} completion on ${req.model}` });
+      const ecash402 = d.ecash?.paymentRequired(quote.credits);
+      if (!d.x402) throw ecash402 ?? unauthorized('an API key is required (Authorization: Bearer <key>)', 'missing_api_key');
+      const required = d.x402.paymentRequired({ credits: quote.credits, resource, description: `Peer Cycles ${req.tier} completion on ${req.model}` });
+      if (ecash402) Object.assign(required.headers, ecash402.headers);
+      throw required;
     }
 
     inflight++;
@@ -213,6 +225,7 @@ export function gatewayApp(d: AppDeps): Hono {
       'x-peer-post-tx': jobEv.postTx,
       'x-peer-held': jobEv.held.toString(),
       ...(paymentHeader ? { 'PAYMENT-RESPONSE': paymentHeader } : {}),
+      ...(ecashChange ? { 'X-Cashu-Change': ecashChange } : {}),
     };
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
     m.requests.inc({ route: 'chat', status: '200' });

@@ -30,6 +30,7 @@ export const GATEWAY_SCHEMA = {
   answer_timeout_ms: { type: 'int', default: 120_000, min: 100, max: 3_600_000, doc: 'how long a worker may take to answer' },
   retries: { type: 'int', default: 1, min: 0, max: 5, doc: 'other workers tried when one fails before its first token' },
   reconcile_interval_ms: { type: 'int', default: 2_000, min: 50, max: 600_000, doc: 'how often held credits are matched against the chain' },
+  confirm_poll_ms: { type: 'int', default: 100, min: 10, max: 5_000, doc: 'how often a sent transaction\'s status is polled (the SDK default, 500 ms, is most of a request\'s latency on a fast network)' },
   post_batch: { type: 'int', default: 4, min: 1, max: 6, doc: 'jobs posted per transaction at most' },
   models: { type: 'list', default: [], doc: 'model names to recognise in on-chain model ids (worker endpoints add theirs)' },
   x402: { type: 'bool', default: true, doc: 'answer unpaid requests with 402 and x402 payment requirements' },

@@ -10,6 +10,7 @@ import { createContext, marketInfo, type PeerContext } from '../sdk/src/context'
 import { creditBalance } from '../sdk/src/flows/client';
 import { findMatcherPda } from '../sdk/src/pda';
 import { sendInstructions } from '../sdk/src/rpc/send';
+import { ConnectionTransport } from '../sdk/src/rpc/connection';
 import { ConfigError } from '../service-kit/config';
 import { startHttp, type HttpHandle } from '../service-kit/http';
 import { createLogger, type Logger } from '../service-kit/log';
@@ -60,7 +61,7 @@ export async function startGateway(config: GatewayConfig, opts: { log?: Logger; 
   const metrics = new Metrics();
   const wallet = opts.wallet ?? readWallet(config.keypair);
   const connection = new Connection(config.rpc_url, 'confirmed');
-  const ctx = createContext({ connection, wallet, programs: opts.programs });
+  const ctx = createContext({ transport: new ConnectionTransport(connection, { pollMs: config.confirm_poll_ms }), wallet, programs: opts.programs });
   let info;
   try {
     info = await marketInfo(ctx);
