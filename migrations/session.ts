@@ -116,23 +116,25 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   await sdk.finalizeJob(admin, { job: jobs[0].job });
   say('crank: finalized the open-tier job at once (no challenge window)');
 
-  for (const v of validators) await sdk.registerValidator(v, { amount: 1_100n * PEER });
-  say('validators: four registered with 1,100 $PEER each');
+  for (const v of validators) await sdk.registerValidator(v, { amount: 1_200n * PEER });
+  say('validators: four registered with 1,200 $PEER each (votes weigh stake: a side needs more than half of it)');
   const truth = sha256(honest[2]);
   const { challenge } = await sdk.challengeJob(validators[0], { job: jobs[2].job, outputHash: truth });
-  say('validator-1: re-executed job 3, got "Canberra", challenged (100 $PEER challenge bond locked)');
+  say('validator-1: re-executed job 3, got "Canberra", challenged (100 $PEER + the job\'s value as challenge bond, locked)');
   for (const v of validators.slice(1)) await sdk.commitVote(v, { challenge, outputHash: truth });
   say('validators 2–4: re-executed and committed their votes (hash of output + salt)');
   await opts.warp(61);
   for (const v of validators.slice(1)) await sdk.revealVote(v, { challenge, outputHash: truth });
-  say('validators 2–4: revealed after the commit phase — 3 of 3 agree with the challenger');
+  say('validators 2–4: revealed after the commit phase — all their stake agrees with the challenger');
   const workerBondBefore = (await sdk.workerStatus(worker)).vaultBalance;
   await sdk.resolveChallenge(admin, { challenge });
   const workerBondAfter = (await sdk.workerStatus(worker)).vaultBalance;
   const slashed = workerBondBefore - workerBondAfter;
   const supplyAfter = BigInt((await connection.getTokenSupply(opts.peerMint)).value.amount);
   const burned = BigInt(supplyBefore) - supplyAfter;
-  say(`resolve: worker slashed ${sdk.formatAmount(slashed, 9)} $PEER — ${sdk.formatAmount(slashed - burned, 9)} to the challenger, ${sdk.formatAmount(burned, 9)} burned; the client's credits for job 3 refunded`);
+  say(`resolve: worker slashed ${sdk.formatAmount(slashed, 9)} $PEER — ${sdk.formatAmount(slashed - burned, 9)} to the challenger and the voters' pot, ${sdk.formatAmount(burned, 9)} burned; the client's credits for job 3 refunded`);
+  for (const v of validators.slice(1)) await sdk.closeVote(v, { challenge });
+  say('validators 2–4: closed their votes — each paid its share of the voters\' pot by stake');
 
   await sdk.finalizeJob(admin, { job: jobs[1].job });
   say('crank: finalized the verified job after its challenge window');
