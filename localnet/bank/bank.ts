@@ -5,7 +5,7 @@
  * subscriptions). Everything runs on the event loop thread, one transaction at a time.
  */
 import { EventEmitter } from 'node:events';
-import { Clock, EpochSchedule, FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from 'litesvm';
+import { Clock, EpochSchedule, FailedTransactionMetadata, LiteSVM, type SlotHash, type TransactionMetadata } from 'litesvm';
 import { ComputeBudgetProgram, Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { decodeBase58, encodeBase58 } from '../encoding/base58';
 import { describeTxError, namedTxError, type DescribedError } from '../encoding/tx-errors';
@@ -26,6 +26,8 @@ const LOOKUP_TABLE_META_SIZE = 56;
 const PROGRAM_CHANGING_LOADER_TAGS = new Set([2, 3, 5, 6, 8, 9]);
 
 export const SLOTS_PER_EPOCH = 432_000;
+/** The SlotHashes sysvar holds this many recent slots (agave's MAX_ENTRIES). */
+export const SLOT_HASHES_MAX = 512;
 
 export interface Genesis {
   /** base58, 32 bytes */
@@ -80,6 +82,9 @@ export class Bank extends EventEmitter<BankEvents> {
   /** Seconds the clock runs ahead of wall time (see `warp`). */
   private clockOffsetSecs = 0;
   private airdropNonce = 0;
+  /** litesvm's SlotHash objects (it has no constructor for them), reused on every sync. */
+  private slotHashPool: SlotHash[] = [];
+  private slotHashesSyncedAt = -1;
   /** False after a ledger write failed: the node keeps serving reads but reports unhealthy. */
   healthy = true;
   unhealthyReason: string | null = null;
@@ -148,6 +153,32 @@ export class Bank extends EventEmitter<BankEvents> {
       this.lastUnixTimestamp = Math.max(this.lastUnixTimestamp, unixTimestamp);
     }
     this.setSlot(slot);
+  }
+
+  /**
+   * Fills the SlotHashes sysvar with the recent slots up to and including the current one, so a
+   * lookup table created with a `getSlot()` just read is accepted (the address lookup table
+   * program refuses a recent_slot that SlotHashes does not hold). On a real cluster SlotHashes
+   * stops at the parent slot; here the current slot is included because getSlot() answers it.
+   * Done lazily, once per slot that runs a transaction.
+   */
+  private syncSlotHashes(): void {
+    if (this.slotHashesSyncedAt === this.currentSlot) return;
+    const count = Math.min(SLOT_HASHES_MAX, this.currentSlot + 1);
+    while (this.slotHashPool.length < count) this.slotHashPool.push(this.svm.getSlotHashes()[0]);
+    const entries = this.slotHashPool.slice(0, count);
+    entries.forEach((entry, i) => {
+      const slot = this.currentSlot - i;
+      entry.slot = BigInt(slot);
+      entry.hash = this.blockhashes.hashOf(slot);
+    });
+    this.svm.setSlotHashes(entries);
+    this.slotHashesSyncedAt = this.currentSlot;
+  }
+
+  /** The blockhash (and the SlotHashes hash) of any slot. */
+  blockhashOf(slot: number): string {
+    return this.blockhashes.hashOf(slot);
   }
 
   latestBlockhash(): { blockhash: string; lastValidBlockHeight: number } {
@@ -333,6 +364,7 @@ export class Bank extends EventEmitter<BankEvents> {
     if (this.history.isRecent(r.signature)) return refuse(namedTxError('AlreadyProcessed'));
 
     const before = this.readKeys(r);
+    this.syncSlotHashes();
     let result: TransactionMetadata | FailedTransactionMetadata;
     try {
       result = this.runtime.send(raw, m.version);
@@ -439,6 +471,7 @@ export class Bank extends EventEmitter<BankEvents> {
       return { ...base, err: 'BlockhashNotFound', logs: [], unitsConsumed: 0, returnData: null, innerInstructions: [] };
     }
     let result;
+    this.syncSlotHashes();
     try {
       result = this.runWithSigverify(opts.sigVerify, () => this.runtime.simulate(raw, m.version));
     } catch (err) {

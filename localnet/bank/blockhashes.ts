@@ -44,6 +44,11 @@ export class BlockhashQueue {
     }
   }
 
+  /** The blockhash of any slot (derived, so also for slots that have expired). */
+  hashOf(slot: number): string {
+    return this.bySlot.get(slot) ?? BlockhashQueue.derive(this.genesis, slot);
+  }
+
   latest(): { blockhash: string; slot: number } {
     return { blockhash: this.bySlot.get(this.current) as string, slot: this.current };
   }
