@@ -163,8 +163,8 @@ export function gatewayApp(d: AppDeps): Hono {
     if (d.local) {
       const b = await creditBalance(d.ctx);
       if (b.balance < quote.credits) throw new GatewayError(402, `insufficient on-chain credits: ${b.balance} free, this request needs ${quote.credits} (POST /v1/credits/buy)`, 'insufficient_quota', 'insufficient_quota');
-      funding = { kind: 'wallet' };
-      budget = quote.cap;
+      funding = { kind: 'account', accountId: d.ledger.localAccount().id };
+      budget = quote.cap < b.balance ? quote.cap : b.balance;
     } else if (c.req.header('payment-signature') && d.x402) {
       const settled = await settleOr402(c, quote.credits, quote.cap, account?.id ?? null, 'request', resource);
       paymentHeader = settled.responseHeader;
