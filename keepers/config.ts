@@ -64,6 +64,7 @@ export const keepersSchema = {
   'validator.audit_rate': { type: 'number', default: 0.1, min: 0, max: 1, doc: 'share of verified and confidential jobs audited' },
   'validator.profiles': { type: 'string', default: '', doc: 'JSON file {"profiles":[{"profile":<execution profile>,"model_path":"…"}]}: the models it can re-execute' },
   'validator.max_opening_bytes': { type: 'int', default: 262_144, min: 1_024, max: 4_194_304, doc: 'largest audit envelope accepted on POST /v1/audits' },
+  'validator.peers': { type: 'string', default: '', doc: 'validator registry JSON (signed entries: key and endpoint) a challenger forwards openings to' },
   'validator.threads': { type: 'int', default: 1, min: 1, max: 64, doc: 'inference threads for re-execution' },
   // ---- fault injection (tests) ----
   'faults.rate': { type: 'number', default: 0, min: 0, max: 1, doc: 'fraction of RPC calls that fail (tests only)' },

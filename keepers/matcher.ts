@@ -3,8 +3,9 @@
  * never the cheapest first and never at random.
  *
  * Eligible = what `assign_job` checks (market not paused, worker not paused, tier served, model
- * served, price ≤ the job's max, capacity free, bond ≥ the tier minimum, the pin, a live enclave
- * for confidential jobs) plus the matcher's own: the worker's endpoint answers its health check.
+ * served, price ≤ the job's max, capacity free, bond ≥ the tier minimum, the pin, not the job's
+ * own client, not a worker that let this job expire, a live enclave attested for the job's
+ * measurement for confidential jobs) plus the matcher's own: the endpoint answers its health check.
  * A pinned job is only ever offered to its pinned worker. Jobs go oldest first; each worker is
  * filled up to its capacity (counting what this tick already gave it), and a configured share of
  * assignments goes to the best eligible newcomer (fewer than `newcomer_jobs` finished jobs) so a
@@ -206,13 +207,18 @@ export class MatcherBot implements Bot {
     const pool = pinned ? [candidates.get(pinned)].filter((c): c is Candidate => c !== undefined) : [...candidates.values()];
     const t = ['open', 'verified', 'confidential'].indexOf(req.tier);
     const out: { key: string; candidate: Candidate; quality: QualityScore }[] = [];
+    const excluded = new Set(job.data.excludedWorkers.filter((tag) => tag !== 0n));
     for (const c of pool) {
       if (c.free <= 0) continue;
       const w = c.account.data;
       // The program's checks (capacity is counted locally, above).
       const why = workerEligibility({ ...w, activeJobs: 0 }, config, { tier: req.tier, model: req.model, maxPrice: req.maxPrice });
       if (why) continue;
-      if (req.tier === 'confidential' && (toHex(w.enclaveKey) === '0'.repeat(64) || w.enclaveExpiresAt <= now)) continue;
+      // The program's later checks: no self-dealing, not a worker that let this job expire,
+      // and for confidential jobs a live enclave attested for the job's measurement.
+      if (w.authority.equals(job.data.client)) continue;
+      if (excluded.has(c.account.address.toBuffer().readBigUInt64LE(0))) continue;
+      if (req.tier === 'confidential' && (toHex(w.enclaveKey) === '0'.repeat(64) || w.enclaveExpiresAt <= now || !Buffer.from(w.enclaveMeasurement).equals(Buffer.from(req.measurement)))) continue;
       const probe = this.probes.get(endpointOf(w));
       const quality = qualityScore({ reputation: w.reputation, price: w.settings.prices[t], maxPrice: req.maxPrice, probeMs: probe?.latencyMs ?? null }, this.settings.quality);
       out.push({ key: c.key, candidate: c, quality });

@@ -13,6 +13,8 @@
  * - Vote: for every open challenge it holds the opening of (never its own challenge, never one
  *   against itself as a worker): re-execute, write a random salt to SQLite, then commit in the
  *   commit phase, reveal in the reveal phase, and close the vote once the challenge is resolved.
+ * - Forward: after its own challenge lands, the opening goes to the other validators of
+ *   `validator.peers` (a signed registry), sealed to each, so they can vote.
  */
 import { PublicKey } from '@solana/web3.js';
 import type { Hono } from 'hono';
@@ -32,12 +34,15 @@ import {
   jobAccount,
   openAuditEnvelope,
   revealVote,
+  sealAuditEnvelope,
   SYSVAR_CLOCK_PUBKEY,
   toHex,
   validatorEncryptionKeypair,
   voteCommitment,
+  verifyValidatorEntry,
   walletSecretKey,
   workerAccount,
+  type ValidatorRegistry,
   type Account,
   type Challenge,
   type Job,
@@ -56,6 +61,8 @@ export interface ValidatorSettings {
   profilesFile: string;
   maxOpeningBytes: number;
   threads: number;
+  /** A validator registry (JSON `ValidatorRegistry`): whom a challenger forwards the opening to. */
+  peersFile: string;
 }
 
 export function validatorSettings(c: KeepersConfig): ValidatorSettings {
@@ -66,6 +73,7 @@ export function validatorSettings(c: KeepersConfig): ValidatorSettings {
     profilesFile: c['validator.profiles'],
     maxOpeningBytes: c['validator.max_opening_bytes'],
     threads: c['validator.threads'],
+    peersFile: c['validator.peers'],
   };
 }
 
@@ -273,6 +281,12 @@ export class ValidatorBot implements Bot {
       if (o.status === 'landed') this.counts.challenges++;
       if (o.status === 'landed' || o.status === 'benign') store.setOutcome(key, o.status === 'landed' ? 'challenged' : `not_challenged:${o.reason}`);
     }
+    // Challenges of ours whose opening has not reached the voters yet (also after a restart).
+    for (const [key, job] of jobs) {
+      if (job.data.status !== 'disputed' || store.audit(key)?.outcome !== 'challenged') continue;
+      const opening = store.opening(key);
+      if (opening && (await this.forward(job.address, opening))) store.setOutcome(key, 'challenged_forwarded');
+    }
 
     // ---- votes ----
     const open = challenges.filter((c) => (c.data as Challenge & { resolved?: boolean }).resolved !== true);
@@ -291,6 +305,48 @@ export class ValidatorBot implements Bot {
       if (o.status === 'landed' || (o.status === 'benign' && o.reason === 'AccountNotInitialized')) store.setVoteState(v.challenge, 'closed');
     }
     this.queues = { openings: openingJobs.length, to_audit: toAudit, open_challenges: open.length, votes_pending: store.votes(['salted', 'committed', 'revealed']).length };
+  }
+
+  /**
+   * Forwards a challenged job's opening to the other validators of the registry
+   * (`validator.peers`), sealed to each one's key, so they can re-execute and vote. True when the
+   * registry was read (individual peers that fail are logged and skipped).
+   */
+  private async forward(job: PublicKey, opening: { request: Uint8Array; salt: Uint8Array }): Promise<boolean> {
+    if (!this.settings.peersFile) return true;
+    let registry: ValidatorRegistry;
+    try {
+      registry = JSON.parse(readFileSync(this.settings.peersFile, 'utf8')) as ValidatorRegistry;
+    } catch (err) {
+      this.kit.log.warn('forward.failed', { bot: this.name, job: job.toBase58(), error: `cannot read ${this.settings.peersFile}: ${(err as Error).message.split('\n')[0]}` });
+      return false;
+    }
+    const nowSecs = Math.floor(Date.now() / 1000);
+    for (const entry of Array.isArray(registry.validators) ? registry.validators : []) {
+      let peer;
+      try {
+        peer = verifyValidatorEntry(entry, nowSecs);
+      } catch (err) {
+        this.kit.log.warn('forward.skipped', { bot: this.name, peer: String(entry?.authority), reason: (err as Error).message });
+        continue;
+      }
+      if (peer.authority.equals(this.me)) continue;
+      const envelope = sealAuditEnvelope({ job, opening, validatorKey: peer.encryptionKey, sender: this.keys! });
+      try {
+        const res = await fetch(`${peer.endpoint.replace(/\/$/, '')}/v1/audits`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ job: job.toBase58(), envelope: Buffer.from(envelope).toString('base64') }),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(5_000),
+        });
+        await res.body?.cancel().catch(() => undefined);
+        this.kit.log.info('forward', { bot: this.name, job: job.toBase58(), peer: peer.authority.toBase58(), status: res.status });
+      } catch (err) {
+        this.kit.log.warn('forward.failed', { bot: this.name, job: job.toBase58(), peer: peer.authority.toBase58(), error: (err as Error).message.split('\n')[0] });
+      }
+    }
+    return true;
   }
 
   private async voteOn(ch: Account<Challenge>, now: bigint, jobs: Map<string, Account<Job>>, authorityOf: Map<string, string>, me: string): Promise<void> {

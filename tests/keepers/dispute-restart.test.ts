@@ -1,7 +1,8 @@
 /**
- * kill -9 mid-dispute: one voter runs as a real process and is killed right after it committed
- * its vote; restarted, it does not vote twice, reveals with the salt it wrote to SQLite before
- * the commit, and the dispute ends with the worker slashed.
+ * kill -9 mid-dispute: the client hands a job's opening to one validator; it re-executes,
+ * challenges and forwards the opening to the others (a signed registry). One voter runs as a real
+ * process and is killed right after it committed its vote; restarted, it does not vote twice,
+ * reveals with the salt it wrote to SQLite before the commit, and the worker is slashed.
  */
 import assert from 'node:assert/strict';
 import type { Keypair } from '@solana/web3.js';
@@ -49,7 +50,7 @@ describe('keepers: kill -9 a voter mid-dispute', function () {
   }
 
   before(async () => {
-    market = await startMarket();
+    market = await startMarket({ jobTimeoutSecs: 600 });
     endpoint = await startEndpoint();
   });
 
@@ -79,12 +80,14 @@ describe('keepers: kill -9 a voter mid-dispute', function () {
       wallets.push(w);
     }
     const urls: string[] = [];
+    const registryFile = join(market.dir, 'validators.json');
     for (let i = 0; i < 3; i++) {
       const k = await startTestKeepers(market, wallets[i], {
         'bots.enabled': i === 0 ? 'validator,cranks' : 'validator',
         'validator.store': join(market.dir, `v${i}.sqlite`),
         'validator.profiles': profilesFile,
         'validator.audit_rate': i === 0 ? 1 : 0, // only the first one audits; the others vote
+        'validator.peers': registryFile, // the challenger forwards the opening to these
       });
       inProcess.push(k);
       urls.push(k.url);
@@ -105,8 +108,15 @@ describe('keepers: kill -9 a voter mid-dispute', function () {
     let voter: KeeperProcess = spawnKeepers(['--config', config]);
     urls.push(await voter.url);
 
+    // The validators publish signed registry entries (key and endpoint).
+    const expiresAt = Math.floor(Date.now() / 1000) + 3_600;
+    const registry: sdk.ValidatorRegistry = { version: 1, validators: urls.map((endpoint, i) => sdk.signValidatorEntry({ authoritySecretKey: wallets[i].secretKey, endpoint, expiresAt })) };
+    writeFileSync(registryFile, JSON.stringify(registry));
+
+    // The client samples this job for audit and hands its opening to one validator only; the
+    // others get it from the challenger when it challenges.
     const posted = await sdk.postJob(client, { prompt: 'Which answer will the worker give?', maxTokens: MAX_TOKENS, model: profileId(profile), tier: 'verified', maxPrice: 10n, worker });
-    for (const [i, url] of urls.entries()) {
+    for (const [i, url] of urls.slice(0, 1).entries()) {
       const key = sdk.validatorEncryptionKeypair(wallets[i].secretKey).publicKey;
       const envelope = sdk.sealAuditEnvelope({ job: posted.job, opening: posted.opening!, validatorKey: key, sender: sdk.randomEncryptionKeypair() });
       const res = await fetch(`${url}/v1/audits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ job: posted.job.toBase58(), envelope: Buffer.from(envelope).toString('base64') }) });

@@ -194,5 +194,35 @@ describe('keepers: matcher', function () {
     const metrics = await (await fetch(`${keepers.url}/metrics`)).text();
     const txs = Number(/peer_keeper_transactions_total\{bot="matcher"\} (\d+)/.exec(metrics)?.[1]);
     assert.ok(txs >= 2 && txs < 12, `12 assignments in ${txs} transactions`);
+    for (const w of [established, newcomer]) await sdk.pauseWorker(w.ctx);
+  });
+
+  it('never gives a requeued job back to the worker that let it expire, even when it scores best', async () => {
+    await sdk.updateConfig(market.ctx(market.admin), { maxJobAttempts: 3 });
+    const x = await newWorker(market, { endpoint: (await endpoint()).url, price: 1n, capacity: 8 });
+    const y = await newWorker(market, { endpoint: (await endpoint()).url, price: 5n, capacity: 8 });
+    await complete(x, 5);
+    // Only x and y may take jobs now (earlier tests paused theirs).
+    const active = (await sdk.queryWorkers(market.ctx(market.admin).transport, { paused: false })).map((w) => w.address.toBase58()).sort();
+    assert.deepEqual(active, [x.worker.toBase58(), y.worker.toBase58()].sort());
+    keepers = await startTestKeepers(market, matcherKey, { 'bots.enabled': 'matcher', 'matcher.newcomer_share': 0 });
+    const [job] = await postJobs(client, 1, { sealTo: x.worker });
+    assert.deepEqual(await waitAssigned([job.job]), [x.worker.toBase58()]);
+    await keepers.stop();
+    keepers = null;
+    market.warp(31);
+    await sdk.expireJob(market.ctx(matcherKey), { job: job.job });
+    const requeued = await jobOf(market, job.job);
+    assert.equal(requeued?.status, 'open');
+    const xs = await workerOf(market, x.worker);
+    const ys = await workerOf(market, y.worker);
+    assert.ok(
+      qualityScore({ reputation: xs.reputation, price: 1n, maxPrice: 10n, probeMs: null }).score > qualityScore({ reputation: ys.reputation, price: 5n, maxPrice: 10n, probeMs: null }).score,
+      'x still scores higher than y',
+    );
+    keepers = await startTestKeepers(market, matcherKey, { 'bots.enabled': 'matcher', 'matcher.newcomer_share': 0 });
+    assert.deepEqual(await waitAssigned([job.job]), [y.worker.toBase58()]);
+    const metrics = await (await fetch(`${keepers.url}/metrics`)).text();
+    assert.doesNotMatch(metrics, /peer_keeper_failures_total\{bot="matcher",kind="assign"\}/);
   });
 });

@@ -70,7 +70,8 @@ describe('keepers: validator challenge bot', function () {
   const metric = async (k: KeepersService, re: RegExp): Promise<number> => Number(re.exec(await (await fetch(`${k.url}/metrics`)).text())?.[1] ?? 0);
 
   before(async () => {
-    market = await startMarket();
+    // Answers come from the real engine: give assignments time on a busy machine.
+    market = await startMarket({ jobTimeoutSecs: 600 });
     endpoint = await startEndpoint();
     const weights = /^[0-9a-f]{64}/.exec(readFileSync(`${MODEL_PATH}.sha256`, 'utf8'))![0];
     profile = makeProfile({ name: 'peer-demo', weightsSha256: weights, addBos: true });
