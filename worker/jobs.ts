@@ -176,6 +176,7 @@ export class JobRunner {
     let claimSignature: string | null = null;
     if (data.status === 'assigned') {
       if (!data.worker.equals(this.o.worker)) throw new Refusal(403, 'not_assigned', `job ${job.toBase58()} is assigned to another worker`);
+      if (now > data.deadline) throw new Refusal(409, 'not_assigned', `job ${job.toBase58()} passed its submission deadline; it will be expired and requeued`);
     } else if (data.status === 'open' && data.request.pinnedWorker.equals(this.o.worker)) {
       const readyAt = data.openSince + BigInt(config.params.claimDelaySecs);
       if (now < readyAt) throw new Refusal(409, 'not_yet_claimable', `job ${job.toBase58()} is pinned here but not assigned yet; it can be claimed in ${readyAt - now} s`, Number(readyAt - now));
