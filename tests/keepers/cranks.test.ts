@@ -103,9 +103,9 @@ describe('keepers: cranks', function () {
     assert.equal(pool.data.accountedRewards, vault!.amount, 'update_rewards accounted everything in the reward vault');
   });
 
-  it('waits for the challenge window of verified jobs, then finalizes them', async () => {
+  it('waits for the challenge window of verified jobs, then finalizes them (polling only: no WebSocket)', async () => {
     const jobs = await assignAndSubmit('verified', 3);
-    keepers = await startTestKeepers(market, crankKey, { 'bots.enabled': 'cranks' });
+    keepers = await startTestKeepers(market, crankKey, { 'bots.enabled': 'cranks', 'global.subscriptions': false });
     await until('a few crank ticks', () => keepers!.health().bots.cranks.ticks >= 3);
     assert.equal((await Promise.all(jobs.map((j) => jobOf(market, j)))).filter((j) => j?.status === 'submitted').length, 3, 'nothing finalized inside the window');
     market.warp(61);

@@ -143,6 +143,7 @@ describe('keepers: matcher', function () {
     assert.ok(lines.some((l) => / INFO assign .*score=/.test(l)), 'one log line per assignment');
     const metrics = await (await fetch(`${keepers.url}/metrics`)).text();
     assert.match(metrics, /peer_keeper_actions_total\{bot="matcher",kind="assign"\} 9/);
+    assert.match(metrics, /peer_keeper_wakeups_total\{bot="matcher"\} [1-9]/, 'WebSocket notifications woke the matcher');
     await finishAll(reliable);
     await finishAll(cheap);
     for (const w of [reliable, cheap]) await sdk.pauseWorker(w.ctx);
