@@ -150,7 +150,7 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
     ledger?.attach(bank);
 
     const identity = Keypair.fromSeed(createHash('sha256').update(`peer-localnet-identity:${genesis.hash}`).digest()).publicKey.toBase58();
-    const ctx: RpcContext = { bank, identity, log };
+    const ctx: RpcContext = { bank, identity, log, endpoints: { rpc: null, pubsub: null } };
     const framing = new JsonRpcFraming((method, params) => RPC_METHODS[method](params, ctx), isRpcMethod, { maxBatch, log });
     const makeHttp = () => createHttpServer({ host, port: 0, maxRequestBytes, framing, healthy: () => bank.healthy, log });
     const makeWs = (port: number) => new SubscriptionServer(bank, { host, port, maxPayload: maxRequestBytes, maxBatch, log });
@@ -191,6 +191,7 @@ export async function startLocalnet(opts: LocalnetOptions = {}): Promise<Localne
     clock.start();
 
     const urlHost = host.includes(':') ? `[${host}]` : host;
+    ctx.endpoints = { rpc: `http://${urlHost}:${rpcPort}`, pubsub: `ws://${urlHost}:${wsPort!}` };
     log(`JSON-RPC http://${urlHost}:${rpcPort}  WebSocket ws://${urlHost}:${wsPort}  genesis ${genesis.hash}${ledger ? `  ledger ${ledger.dir}` : '  (in memory)'}`);
     let closing: Promise<void> | null = null;
     return {

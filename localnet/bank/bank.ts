@@ -25,6 +25,20 @@ const LOOKUP_TABLE_META_SIZE = 56;
 /** DeployWithMaxDataLen, Upgrade, Close, ExtendProgram, Migrate, ExtendProgramChecked. */
 const PROGRAM_CHANGING_LOADER_TAGS = new Set([2, 3, 5, 6, 8, 9]);
 
+const LOADERS = ['BPFLoaderUpgradeab1e11111111111111111111111', 'BPFLoader2111111111111111111111111111111111', 'BPFLoader1111111111111111111111111111111111', LOADER_V4];
+const WELL_KNOWN_OWNERS = [
+  SYSTEM_PROGRAM,
+  ...LOADERS,
+  'NativeLoader1111111111111111111111111111111',
+  'Sysvar1111111111111111111111111111111111111',
+  'Vote111111111111111111111111111111111111111',
+  'Stake11111111111111111111111111111111111111',
+  'Config1111111111111111111111111111111111111',
+  ADDRESS_LOOKUP_TABLE_PROGRAM,
+  'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA',
+  'TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb',
+];
+
 export const SLOTS_PER_EPOCH = 432_000;
 /** The SlotHashes sysvar holds this many recent slots (agave's MAX_ENTRIES). */
 export const SLOT_HASHES_MAX = 512;
@@ -67,6 +81,19 @@ interface Resolved {
 /** Slots between the slot marks the ledger keeps; a restart resumes past the last mark plus this. */
 export const SLOT_MARK_INTERVAL = 32;
 
+/** Slot times kept for getBlockTime (about 11 hours of 400 ms slots). */
+const SLOT_TIMES_KEPT = 100_000;
+const SAMPLE_PERIOD_MS = 60_000;
+const SAMPLES_KEPT = 720;
+
+export interface PerformanceSample {
+  slot: number;
+  numTransactions: number;
+  numNonVoteTransactions: number;
+  numSlots: number;
+  samplePeriodSecs: number;
+}
+
 export class Bank extends EventEmitter<BankEvents> {
   readonly svm: LiteSVM;
   private readonly runtime: Runtime;
@@ -85,6 +112,11 @@ export class Bank extends EventEmitter<BankEvents> {
   /** litesvm's SlotHash objects (it has no constructor for them), reused on every sync. */
   private slotHashPool: SlotHash[] = [];
   private slotHashesSyncedAt = -1;
+  /** Each recent slot's Unix time (getBlock, getBlockTime), bounded. */
+  private readonly slotTimes = new Map<number, number>();
+  /** getRecentPerformanceSamples: one sample per minute of wall time, newest last, bounded. */
+  readonly performanceSamples: PerformanceSample[] = [];
+  private sampleStart = { at: performance.now(), slot: 0, transactions: 0 };
   /** False after a ledger write failed: the node keeps serving reads but reports unhealthy. */
   healthy = true;
   unhealthyReason: string | null = null;
@@ -122,6 +154,29 @@ export class Bank extends EventEmitter<BankEvents> {
     const epoch = BigInt(Math.floor(slot / SLOTS_PER_EPOCH));
     this.svm.setClock(new Clock(BigInt(slot), BigInt(this.lastUnixTimestamp), epoch, epoch + 1n, BigInt(this.lastUnixTimestamp)));
     this.blockhashes.advanceTo(slot);
+    this.slotTimes.set(slot, this.lastUnixTimestamp);
+    if (this.slotTimes.size > SLOT_TIMES_KEPT) this.slotTimes.delete(this.slotTimes.keys().next().value as number);
+  }
+
+  /** The Unix time of a slot's block, when this node still knows it. */
+  blockTimeOf(slot: number): number | null {
+    return this.slotTimes.get(slot) ?? this.history.inSlot(slot)[0]?.blockTime ?? null;
+  }
+
+  private samplePerformance(): void {
+    const now = performance.now();
+    if (now - this.sampleStart.at < SAMPLE_PERIOD_MS) return;
+    const transactions = this.history.transactionCount - this.sampleStart.transactions;
+    this.performanceSamples.push({
+      slot: this.currentSlot,
+      numTransactions: transactions,
+      // No votes on a one-node network: every transaction is a non-vote one.
+      numNonVoteTransactions: transactions,
+      numSlots: this.currentSlot - this.sampleStart.slot,
+      samplePeriodSecs: Math.round((now - this.sampleStart.at) / 1000),
+    });
+    if (this.performanceSamples.length > SAMPLES_KEPT) this.performanceSamples.shift();
+    this.sampleStart = { at: now, slot: this.currentSlot, transactions: this.history.transactionCount };
   }
 
   /** Ends the current slot and starts the next one (the slot clock calls this on every tick). */
@@ -130,6 +185,7 @@ export class Bank extends EventEmitter<BankEvents> {
     this.history.prune(this.currentSlot - MAX_PROCESSING_AGE);
     this.fees.prune(this.currentSlot);
     if (this.currentSlot % SLOT_MARK_INTERVAL === 0) this.ledger?.appendSlot(this.currentSlot);
+    this.samplePerformance();
     this.emit('slot', this.currentSlot);
   }
 
@@ -153,6 +209,7 @@ export class Bank extends EventEmitter<BankEvents> {
       this.lastUnixTimestamp = Math.max(this.lastUnixTimestamp, unixTimestamp);
     }
     this.setSlot(slot);
+    this.sampleStart = { at: performance.now(), slot, transactions: this.history.transactionCount };
   }
 
   /**
@@ -202,6 +259,19 @@ export class Bank extends EventEmitter<BankEvents> {
 
   getAccount(address: string): AccountState | null {
     return this.runtime.getAccount(address);
+  }
+
+  /**
+   * Every account this node holds, found through its owner: the native and sysvar programs,
+   * the loaders, SPL Token, and every deployed program (litesvm cannot list its accounts
+   * otherwise; an account assigned to an address that is none of these is not seen).
+   */
+  allAccounts(): { address: string; account: AccountState }[] {
+    const owners = new Set(WELL_KNOWN_OWNERS);
+    for (const loader of LOADERS) for (const { address, account } of this.getProgramAccounts(loader)) if (account.executable) owners.add(address);
+    const out: { address: string; account: AccountState }[] = [];
+    for (const owner of owners) out.push(...this.getProgramAccounts(owner));
+    return out;
   }
 
   getProgramAccounts(program: string): { address: string; account: AccountState }[] {

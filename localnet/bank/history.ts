@@ -51,12 +51,19 @@ export class TxHistory {
   /** Signatures whose blockhash can still be used, bucketed by the blockhash's slot. */
   private readonly recent = new Set<string>();
   private readonly recentBySlot = new Map<number, string[]>();
+  /** The signatures each slot's block holds, in the order they landed (getBlock). */
+  private readonly bySlot = new Map<number, string[]>();
   /** Transactions ever processed (getTransactionCount). */
   transactionCount = 0;
 
   constructor(private readonly capacity: number) {}
 
   add(record: TxRecord): void {
+    if (!this.records.has(record.signature)) {
+      const block = this.bySlot.get(record.slot);
+      if (block) block.push(record.signature);
+      else this.bySlot.set(record.slot, [record.signature]);
+    }
     this.records.delete(record.signature);
     this.records.set(record.signature, record);
     this.recent.add(record.signature);
@@ -66,7 +73,14 @@ export class TxHistory {
     this.transactionCount++;
     while (this.records.size > this.capacity) {
       const oldest = this.records.keys().next().value as string;
+      const slot = this.records.get(oldest)!.slot;
       this.records.delete(oldest);
+      const block = this.bySlot.get(slot);
+      if (block) {
+        const rest = block.filter((s) => s !== oldest);
+        if (rest.length) this.bySlot.set(slot, rest);
+        else this.bySlot.delete(slot);
+      }
     }
   }
 
@@ -86,6 +100,17 @@ export class TxHistory {
       for (const sig of sigs) this.recent.delete(sig);
       this.recentBySlot.delete(slot);
     }
+  }
+
+  /** The transactions that landed in `slot`, in order (only those history still holds). */
+  inSlot(slot: number): TxRecord[] {
+    return (this.bySlot.get(slot) ?? []).map((s) => this.records.get(s)).filter((r): r is TxRecord => r !== undefined);
+  }
+
+  /** The oldest slot whose transactions history still holds in full, or null when empty. */
+  oldestSlot(): number | null {
+    const first = this.records.values().next();
+    return first.done ? null : first.value.slot;
   }
 
   /** Newest first. */

@@ -9,6 +9,8 @@ export interface RpcContext {
   /** Node identity (getIdentity, getSlotLeader). */
   identity: string;
   log: (line: string) => void;
+  /** Where this node serves (getClusterNodes); set once its ports are bound. */
+  endpoints: { rpc: string | null; pubsub: string | null };
 }
 
 export type Handler = (params: unknown, ctx: RpcContext) => unknown;
