@@ -10,8 +10,7 @@
 import { PublicKey, type Connection } from '@solana/web3.js';
 import { parseMarketEvents } from '../sdk/src/events';
 import { randomBytes } from 'node:crypto';
-import type { Account } from '../sdk/src/accounts/fetch';
-import { jobAccount, workerAccount, type Job, type Tier, type Worker } from '../sdk/src/accounts/market';
+import { jobAccount, type Tier, type Worker } from '../sdk/src/accounts/market';
 import { walletSecretKey, type PeerContext } from '../sdk/src/context';
 import { jobReplyKeypair, sealPrompt, toHex, verifyEnclaveSignature, verifyResult } from '../sdk/src/crypto/envelope';
 import { commitRequest } from '../sdk/src/crypto/request';
@@ -36,7 +35,7 @@ export interface JobSettings {
 
 export interface Quote {
   model: Uint8Array;
-  /** Credits the request may cost: the best worker's price (self-assign) or the cap. */
+  /** Credits the request costs at most: the best eligible worker's price. */
   credits: bigint;
   cap: bigint;
   candidates: Candidate[];
@@ -69,7 +68,8 @@ export class JobRunner {
     const cap = req.maxPrice ?? this.settings.defaultMaxPrice;
     const { list, why } = await this.directory.candidates({ model, tier: req.tier, maxPrice: cap, pinned: req.worker });
     if (list.length === 0) throw unavailable(`no worker can take this ${req.tier} job: ${why}`);
-    const credits = this.settings.selfAssign ? list.reduce((m, c) => (c.price < m ? c.price : m), list[0].price) : cap;
+    // Jobs are pinned to the chosen worker, so the price is its price (locked as the job's max).
+    const credits = list.reduce((m, c) => (c.price < m ? c.price : m), list[0].price);
     return { model, credits, cap, candidates: list };
   }
 
@@ -127,7 +127,7 @@ export class JobRunner {
 
   private async *runOnce(req: ChatRequest, quote: Quote, cand: Candidate, funding: Funding, budget: bigint, signal: AbortSignal): AsyncGenerator<RunEvent> {
     const tier = req.tier as Tier;
-    const maxPrice = this.settings.selfAssign ? cand.price : budget;
+    const maxPrice = cand.price;
     const { nonce, job } = this.writer.allocate();
     const jobKey = job.toBase58();
     const opening = commitRequest({ messages: req.messages, maxTokens: req.maxTokens });
@@ -173,22 +173,35 @@ export class JobRunner {
 
     let finished = false;
     try {
-      const assigned = await this.waitAssigned(job, signal);
-      const worker = (await workerAccount.fetch(this.ctx.transport, assigned.data.worker, { programId: this.ctx.programs.market })).data;
+      // The job is pinned to `cand`: the gateway assigned it (self), or a keeper will, or the worker
+      // claims it itself when the request reaches it after the claim delay (409 until then).
+      const worker = cand.worker.data;
       const sealingKey = sealingKeyFor(worker, tier);
       const envelope = sealPrompt({ job, opening, workerKey: sealingKey, reply }).envelope;
       const timeout = AbortSignal.timeout(this.settings.answerTimeoutMs);
       const both = AbortSignal.any([signal, timeout]);
+      const claimDeadline = Date.now() + this.settings.assignTimeoutMs;
       let streamed = '';
       let result = null;
-      for await (const ev of runOnWorker({ endpoint: cand.endpoint, job, envelope, resultKey: sealingKey, reply, signal: both })) {
-        if (ev.type === 'text') {
-          streamed += ev.text;
-          yield { type: 'text', text: ev.text };
-        } else if (ev.type === 'result') result = ev.result;
+      for (;;) {
+        try {
+          for await (const ev of runOnWorker({ endpoint: cand.endpoint, job, envelope, resultKey: sealingKey, reply, signal: both })) {
+            if (ev.type === 'text') {
+              streamed += ev.text;
+              yield { type: 'text', text: ev.text };
+            } else if (ev.type === 'result') result = ev.result;
+          }
+          break;
+        } catch (err) {
+          const waiting = err instanceof WorkerFailure && err.code === 'not_yet_claimable' && Date.now() < claimDeadline && !signal.aborted;
+          if (!waiting) throw err;
+          const waitMs = Math.min(Math.max(100, (err.retryAfterS ?? 1) * 1000), 1_000, Math.max(0, claimDeadline - Date.now()));
+          await new Promise((r) => setTimeout(r, waitMs));
+        }
       }
       if (!result) throw new WorkerFailure('no result', 'no_result', false);
-      const checked = await this.verify(job, worker, assigned.data.worker, tier, result.envelope, result.enclaveSignature, reply, sealingKey, result.signature);
+      const assigned = await this.assignedTo(job, result.signature);
+      const checked = await this.verify(job, worker, assigned.worker, tier, result.envelope, result.enclaveSignature, reply, sealingKey, result.signature);
       if (checked.text !== streamed) throw upstream('the streamed text differs from the sealed result', 'stream_mismatch');
       if (funding.kind === 'account') this.ledger.markHold(jobKey, 'answered');
       finished = true;
@@ -201,9 +214,9 @@ export class JobRunner {
         usage,
         peer: {
           job: jobKey,
-          worker: assigned.data.worker.toBase58(),
+          worker: assigned.worker.toBase58(),
           tier: req.tier as TierName,
-          price: assigned.data.price.toString(),
+          price: assigned.price.toString(),
           output_hash: toHex(checked.outputHash),
           post_tx: postTx,
           verified: true,
@@ -218,16 +231,21 @@ export class JobRunner {
     }
   }
 
-  private async waitAssigned(job: PublicKey, signal: AbortSignal): Promise<Account<Job>> {
-    const deadline = Date.now() + this.settings.assignTimeoutMs;
-    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      const acc = await jobAccount.fetchMaybe(this.ctx.transport, job, { programId: this.ctx.programs.market });
-      if (acc && acc.data.status !== 'open') return acc;
-      if (!acc) throw upstream('the job closed before it was assigned', 'job_closed');
-      if (signal.aborted) throw new GatewayError(499, 'the client went away', 'invalid_request_error', 'client_closed');
-      if (Date.now() > deadline) throw unavailable(`no worker took the job within ${this.settings.assignTimeoutMs} ms`, 'not_assigned');
-      await new Promise((r) => setTimeout(r, delay));
+  /** Who the job was assigned to and at what price: from the job account, or the JobAssigned event once it closed. */
+  private async assignedTo(job: PublicKey, submitSignature: string): Promise<{ worker: PublicKey; price: bigint }> {
+    const acc = await jobAccount.fetchMaybe(this.ctx.transport, job, { programId: this.ctx.programs.market });
+    if (acc && acc.data.status !== 'open') return { worker: acc.data.worker, price: acc.data.price };
+    if (this.connection) {
+      const sigs = await this.connection.getSignaturesForAddress(job, { limit: 20 });
+      for (const s of [...sigs.filter((x) => !x.err).map((x) => x.signature), submitSignature]) {
+        const tx = await this.connection.getTransaction(s, { maxSupportedTransactionVersion: 0, commitment: 'confirmed' });
+        for (const e of parseMarketEvents(tx?.meta?.logMessages ?? [], this.ctx.programs.market)) {
+          const d = e.data as { job?: PublicKey; worker?: PublicKey; price?: bigint };
+          if (e.name === 'jobAssigned' && d.job && new PublicKey(d.job).equals(job) && d.worker) return { worker: new PublicKey(d.worker), price: BigInt(d.price ?? 0n) };
+        }
+      }
     }
+    throw upstream('the worker answered a job the chain never assigned to it', 'not_assigned');
   }
 
   /**

@@ -13,7 +13,7 @@ import { openStore, type Store } from '../service-kit/store';
 const MIGRATIONS = [
   `CREATE TABLE accounts (
      id TEXT PRIMARY KEY,
-     kind TEXT NOT NULL CHECK (kind IN ('key', 'x402')),
+     kind TEXT NOT NULL CHECK (kind IN ('key', 'x402', 'local')),
      owner TEXT,
      balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
      created_at INTEGER NOT NULL
@@ -81,7 +81,7 @@ export const LIVE_HOLD_STATES: HoldState[] = ['posting', 'posted', 'answered', '
 
 export interface Account {
   id: string;
-  kind: 'key' | 'x402';
+  kind: 'key' | 'x402' | 'local';
   owner: string | null;
   balance: bigint;
 }
@@ -192,9 +192,15 @@ export class Ledger {
     return this.account(id)!;
   }
 
+  /** Local mode's one account: it tracks the jobs the wallet pays for on chain. */
+  localAccount(): Account {
+    this.db.prepare(`INSERT OR IGNORE INTO accounts (id, kind, owner, balance, created_at) VALUES ('local', 'local', NULL, 0, ?)`).run(now());
+    return this.account('local')!;
+  }
+
   account(id: string): Account | null {
     const row = this.db.prepare('SELECT id, kind, owner, balance FROM accounts WHERE id = ?').get(id) as
-      | { id: string; kind: 'key' | 'x402'; owner: string | null; balance: bigint }
+      | { id: string; kind: 'key' | 'x402' | 'local'; owner: string | null; balance: bigint }
       | undefined;
     return row ? { ...row, balance: BigInt(row.balance) } : null;
   }
@@ -369,8 +375,11 @@ export class Ledger {
     this.db.transaction(() => {
       const acc = this.account(h.accountId);
       if (!acc) throw new Error(`no account ${h.accountId}`);
-      if (acc.balance < h.amount) throw new InsufficientCredits(acc.balance, h.amount);
-      this.db.prepare('UPDATE accounts SET balance = balance - ? WHERE id = ?').run(h.amount, h.accountId);
+      // Local mode: the wallet's own on-chain credits pay; the hold only tracks the job.
+      if (acc.kind !== 'local') {
+        if (acc.balance < h.amount) throw new InsufficientCredits(acc.balance, h.amount);
+        this.db.prepare('UPDATE accounts SET balance = balance - ? WHERE id = ?').run(h.amount, h.accountId);
+      }
       this.db
         .prepare(`INSERT INTO holds (job, account_id, amount, nonce, state, tier, worker, created_at, updated_at) VALUES (?, ?, ?, ?, 'posting', ?, ?, ?, ?)`)
         .run(h.job, h.accountId, h.amount, h.nonce, h.tier, h.worker, now(), now());
@@ -412,7 +421,7 @@ export class Ledger {
       const h = this.getHold(job);
       if (!h || !LIVE_HOLD_STATES.includes(h.state)) return false;
       if (charged < 0n || charged > h.amount) throw new Error(`job ${job}: charge ${charged} outside the hold of ${h.amount}`);
-      this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(h.amount - charged, h.accountId);
+      this.db.prepare(`UPDATE accounts SET balance = balance + ? WHERE id = ? AND kind != 'local'`).run(h.amount - charged, h.accountId);
       this.db.prepare(`UPDATE holds SET state = ?, charged = ?, updated_at = ? WHERE job = ?`).run(charged === 0n ? 'released' : 'settled', charged, now(), job);
       return true;
     })();

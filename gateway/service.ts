@@ -35,6 +35,8 @@ export interface Gateway {
   directory: WorkerDirectory;
   wallet: PublicKey;
   stop(): Promise<void>;
+  /** Tests: drop everything at once, as a kill -9 would (no final reconcile, no flush). */
+  crash(): void;
 }
 
 /** Reads a Solana CLI keypair file (a JSON array of 64 bytes); errors never print its content. */
@@ -181,6 +183,11 @@ export async function startGateway(config: GatewayConfig, opts: { log?: Logger; 
       reconciler,
       directory,
       wallet: wallet.publicKey,
+      crash() {
+        clearInterval(timer);
+        void http.close();
+        ledger.close();
+      },
       async stop() {
         clearInterval(timer);
         await http.close();
