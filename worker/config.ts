@@ -56,6 +56,7 @@ const SCHEMA = {
   'market.claim_earnings_above': { type: 'string', default: '1', doc: 'claim USDC earnings once above this many USDC' },
   'confidential.enclave': { type: 'enum', values: ['none', 'tsm', 'dev'], default: 'none', doc: 'the confidential tier: tsm (a TEE guest) or dev (NOT hardware-attested)' },
   'confidential.insecure_dev_enclave': { type: 'bool', default: false, doc: 'allow the dev enclave (no TEE; NOT hardware-attested)' },
+  'confidential.authority_url': { type: 'string', default: '', doc: 'attestation authority (peer attest serve) that vouches for the enclave; the worker then registers its enclave key on chain' },
   'cheat.rate': { type: 'number', default: 0, min: 0, max: 1, doc: "DEMO ONLY: probability that an answer is altered (a dishonest worker for validators to catch)" },
   'log.format': { type: 'enum', values: ['text', 'json'], default: 'text', doc: 'log line format' },
 } satisfies Schema;
@@ -129,6 +130,7 @@ export function loadWorkerConfig(opts: { file?: string; flags?: Record<string, u
   if (config['llama.sha256'] && !/^[0-9a-f]{64}$/.test(config['llama.sha256'])) throw new ConfigError('llama.sha256 must be 64 lowercase hex digits');
   parseTokens(config['market.bond'], 9, 'market.bond');
   parseTokens(config['market.claim_earnings_above'], 6, 'market.claim_earnings_above');
+  if (config['confidential.authority_url'] && !/^https?:\/\/[^\s]+$/.test(config['confidential.authority_url'])) throw new ConfigError('confidential.authority_url must be an http(s) URL');
   if (config['http.public_url'] && !/^https?:\/\/[^\s]+$/.test(config['http.public_url'])) throw new ConfigError('http.public_url must be an http(s) URL');
   return { config, rpcUrl, secrets: secretValues(SCHEMA, config) };
 }

@@ -9,8 +9,13 @@
  * only behind `--insecure-dev-enclave`. Its x25519 key is the Montgomery form of its ed25519
  * key, as for a real enclave, so clients seal to it from the on-chain record alone.
  */
+import type { PublicKey } from '@solana/web3.js';
 import nacl from 'tweetnacl';
+import { configAccount, workerAccount } from '../sdk/src/accounts/market';
+import type { PeerContext } from '../sdk/src/context';
 import { enclaveEncryptionKeypair } from '../sdk/src/crypto/envelope';
+import { registerEnclave } from '../sdk/src/flows/worker';
+import { findConfigPda, findWorkerPda } from '../sdk/src/pda';
 import type { EnclaveSigner } from './jobs';
 
 export const DEV_ENCLAVE_LABEL = 'DEV enclave: NOT hardware-attested';
@@ -37,31 +42,54 @@ export function devEnclave(opts: { insecureDevEnclave: boolean; seed?: Uint8Arra
   };
 }
 
+interface RawEnclave {
+  hardwareAttested: boolean;
+  label: string;
+  signingKey: { publicKey: { toBytes(): Uint8Array } };
+  encryptionKeyPair: { publicKey: Uint8Array; secretKey: Uint8Array };
+  evidenceFile: unknown;
+  measurement: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+}
+
 interface AttestationSurface {
-  openEnclave(opts: { mode: 'tsm' | 'dev'; insecureDevEnclave?: boolean }): Promise<{
-    hardwareAttested: boolean;
-    label: string;
-    signingKey: { publicKey: { toBytes(): Uint8Array } };
-    encryptionKeyPair: { publicKey: Uint8Array; secretKey: Uint8Array };
-    evidenceFile: unknown;
+  openEnclave(opts: { mode: 'tsm' | 'dev'; insecureDevEnclave?: boolean }): Promise<RawEnclave>;
+  requestAttestation?(args: { authorityUrl: string; worker: PublicKey; enclave: RawEnclave; expectedAuthority: PublicKey }): Promise<{
+    enclaveKey: Uint8Array;
     measurement: Uint8Array;
-    sign(message: Uint8Array): Uint8Array;
+    expiresAt: bigint;
+    attestationSignature: Uint8Array;
+    attestationAuthority: PublicKey;
   }>;
 }
 
-/** Opens the configured enclave: `tsm` through attestation/ (its public surface), `dev` locally. */
-export async function openWorkerEnclave(mode: 'tsm' | 'dev', insecureDevEnclave: boolean): Promise<WorkerEnclave> {
-  if (mode === 'dev') return devEnclave({ insecureDevEnclave });
-  let surface: AttestationSurface;
+/** attestation/'s public surface (index.ts), loaded lazily: only confidential workers need it. */
+async function attestationSurface(): Promise<AttestationSurface | null> {
   try {
-    // attestation/index.ts is that service's public surface (loaded lazily: only TEE workers need it).
     const path = '../attestation';
-    surface = (await import(path)) as AttestationSurface;
-  } catch (err) {
-    throw new Error(`the confidential tier needs attestation/ (openEnclave), which did not load: ${(err as Error).message.split('\n')[0]}`);
+    const mod = (await import(path)) as Partial<AttestationSurface>;
+    return typeof mod.openEnclave === 'function' ? (mod as AttestationSurface) : null;
+  } catch {
+    return null;
   }
-  const e = await surface.openEnclave({ mode: 'tsm' });
-  return {
+}
+
+const raws = new WeakMap<WorkerEnclave, RawEnclave>();
+
+/**
+ * Opens the configured enclave through attestation/ (`tsm`: a TEE guest; `dev`: its DEV report,
+ * which an authority that allows DEV will sign). Where attestation/ exposes no surface, `dev`
+ * falls back to a local dev enclave and `tsm` refuses.
+ */
+export async function openWorkerEnclave(mode: 'tsm' | 'dev', insecureDevEnclave: boolean): Promise<WorkerEnclave> {
+  if (mode === 'dev' && !insecureDevEnclave) throw new Error('the dev enclave runs without a TEE (NOT hardware-attested): it needs --insecure-dev-enclave');
+  const surface = await attestationSurface();
+  if (!surface) {
+    if (mode === 'dev') return devEnclave({ insecureDevEnclave });
+    throw new Error('the confidential tier needs attestation/ (openEnclave through attestation/index.ts), which did not load');
+  }
+  const e = await surface.openEnclave({ mode, insecureDevEnclave: mode === 'dev' ? true : undefined });
+  const out: WorkerEnclave = {
     label: e.label,
     publicKey: e.signingKey.publicKey.toBytes(),
     encryptionKeyPair: e.encryptionKeyPair,
@@ -70,4 +98,24 @@ export async function openWorkerEnclave(mode: 'tsm' | 'dev', insecureDevEnclave:
     evidence: e.evidenceFile,
     measurement: e.measurement,
   };
+  raws.set(out, e);
+  return out;
+}
+
+/**
+ * Gets the enclave attested by the authority at `authorityUrl` (checked against the market's
+ * attestation_authority) and registers its key on chain, unless the chain already has it.
+ */
+export async function attestAndRegister(enclave: WorkerEnclave, ctx: PeerContext, authorityUrl: string): Promise<'registered' | 'already'> {
+  const programId = ctx.programs.market;
+  const worker = findWorkerPda(ctx.wallet.publicKey, programId)[0];
+  const current = await workerAccount.fetch(ctx.transport, worker, { programId });
+  if (Buffer.from(current.data.enclaveKey).equals(Buffer.from(enclave.publicKey))) return 'already';
+  const surface = await attestationSurface();
+  const raw = raws.get(enclave);
+  if (!surface?.requestAttestation || !raw) throw new Error('this enclave cannot be attested here (no attestation/ surface, or a local dev enclave): register it with the authority by hand');
+  const config = (await configAccount.fetch(ctx.transport, findConfigPda(programId)[0], { programId })).data;
+  const reg = await surface.requestAttestation({ authorityUrl, worker, enclave: raw, expectedAuthority: config.params.attestationAuthority });
+  await registerEnclave(ctx, reg);
+  return 'registered';
 }

@@ -25,7 +25,7 @@ import { LlamaBackend, OpenAICompatibleBackend, type Backend } from './backends'
 import { expandHome, parseTokens, type WorkerConfig } from './config';
 import { downloadModel } from './download';
 import { observeJob, workerMetrics, workerRoutes, type MarketView } from './endpoint';
-import { openWorkerEnclave, type WorkerEnclave } from './enclave';
+import { attestAndRegister, openWorkerEnclave, type WorkerEnclave } from './enclave';
 import { fileSha256, LlamaEngine } from './engine';
 import { JobRunner } from './jobs';
 import { NodeLoop, syncRegistration } from './node';
@@ -208,6 +208,12 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     }
     // After registration: the enclave key is registered against the worker account.
     if (enclave && opts.onEnclave) await opts.onEnclave(enclave, ctx);
+    else if (enclave && config['confidential.authority_url']) {
+      const done = await attestAndRegister(enclave, ctx, config['confidential.authority_url']);
+      log.info('enclave.registered', { how: done, label: enclave.label, authority_url: config['confidential.authority_url'] });
+    } else if (enclave) {
+      log.warn('enclave.unregistered', { hint: 'set confidential.authority_url so the enclave key is attested and registered; until then confidential results do not verify' });
+    }
     const resumed = await runner.resume();
     if (resumed.submitted + resumed.rerun + resumed.expired > 0) log.info('worker.resumed', resumed);
   } catch (err) {

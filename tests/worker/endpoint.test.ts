@@ -18,6 +18,7 @@ describe('worker: the job endpoint on a local network', function () {
   let m: TestMarket;
   let w: RunningWorker & { lines: string[] };
   let modelId: Uint8Array;
+  let openJob: PublicKey;
   const attestation = nacl.sign.keyPair();
 
   before(async () => {
@@ -25,7 +26,7 @@ describe('worker: the job endpoint on a local network', function () {
     await sdk.updateConfig(m.adminCtx, { attestationAuthority: new PublicKey(attestation.publicKey) });
     w = await startTestWorker(m, {
       // Self-claim on, but the loop's own ticks far apart: the test ticks it.
-      flags: { 'market.self_claim': true, 'market.poll_ms': 600_000, 'market.tiers': 'open,verified,confidential', 'confidential.enclave': 'dev', 'confidential.insecure_dev_enclave': true },
+      flags: { 'market.self_claim': true, 'market.poll_ms': 600_000, 'market.claim_earnings_above': '0.01', 'market.tiers': 'open,verified,confidential', 'confidential.enclave': 'dev', 'confidential.insecure_dev_enclave': true },
       // The test plays the attestation authority for the dev enclave (NOT hardware-attested).
       onEnclave: async (enclave, ctx) => {
         const expiresAt = (await sdk.fetchClock(m.transport)).unixTimestamp + 86_400n;
@@ -63,6 +64,7 @@ describe('worker: the job endpoint on a local network', function () {
 
   it('open tier, pinned: the matcher assigns, the worker streams encrypted tokens, the result verifies on chain', async () => {
     const posted = await sdk.postJob(m.clientCtx, { prompt: 'The President said', maxTokens: 40, model: modelId, maxPrice: 10n, worker: w.worker, seed: 7n });
+    openJob = posted.job;
     await sdk.assignJob(m.matcherCtx, { job: posted.job, worker: w.worker });
     const pieces: string[] = [];
     const r = await sdk.runJobOnWorker(m.clientCtx, { job: posted.job, opening: posted.opening, reply: posted.reply, onText: (t) => pieces.push(t) });
@@ -177,6 +179,16 @@ describe('worker: the job endpoint on a local network', function () {
     assert.ok(r.verified);
     // And a second submission of the same job is refused without a second transaction.
     await expectError(await post({ job: posted.job.toBase58(), envelope: Buffer.from(posted.envelope).toString('base64') }), 409, 'already_submitted');
+  });
+
+  it('claims its USDC earnings once above the threshold', async () => {
+    await sdk.finalizeJob(m.adminCtx, { job: openJob });
+    const before = (await sdk.workerStatus(m.ctxOf(m.workerKey))).data!.earnings;
+    assert.ok(before >= 10_000n);
+    const report = await w.node.tick();
+    assert.equal(report.earningsClaimed, before);
+    assert.equal((await sdk.workerStatus(m.ctxOf(m.workerKey))).data!.earnings, 0n);
+    assert.ok(w.lines.some((l) => l.includes('worker.earnings_claimed')));
   });
 
   it('/v1/models lists profiles, prices and capacity; /health and /metrics answer', async () => {
