@@ -8,7 +8,7 @@
  */
 import { ConfigError, runService } from '../service-kit';
 import { loadKeepersConfig } from './config';
-import { startKeepers } from './service';
+import { startKeepers, type KeepersService } from './service';
 
 export interface KeeperRunOptions {
   config?: string;
@@ -36,12 +36,14 @@ export function flagsOf(opts: KeeperRunOptions): Record<string, unknown> {
 export function runKeepers(opts: KeeperRunOptions, env: NodeJS.ProcessEnv = process.env): void {
   runService('keepers', async () => {
     const { config, global } = loadKeepersConfig({ file: opts.config, flags: flagsOf(opts), env });
-    const service = await startKeepers({
+    let service: KeepersService | undefined;
+    service = await startKeepers({
       config,
       global,
+      // A bot found it is misconfigured after start (e.g. its validator was deregistered).
       onFatal: (err) => {
         process.stderr.write(`error: ${err.message}\n`);
-        void service.stop().finally(() => process.exit(1));
+        void (service ? service.stop() : Promise.resolve()).finally(() => process.exit(1));
       },
     });
     return service;
