@@ -84,8 +84,7 @@ export function proxyApp(opts: ProxyOptions): { app: Hono; prices: Map<string, n
     }
     if (answer.status === 402 || answer.status === 400) {
       // Refused before spending (price changed, or the token was bad): ask the mint what happened.
-      wallet.release(reservation);
-      await wallet.reconcile().catch(() => undefined);
+      await wallet.resolve(reservation);
       return answer;
     }
     const changeHeader = header(answer, 'x-cashu-change');

@@ -12,6 +12,7 @@ import { loadMintConfig, startMint } from '../../mint/service';
 import { SolanaUsdcRail, type UsdcRail } from '../../mint/usdc';
 import { createLogger } from '../../service-kit/log';
 import { loadProxyConfig, loadRelayConfig, startProxy, startRelay } from '../../relay/service';
+import { ProxyWallet } from '../../relay/wallet';
 import { createOutputs, MintClient, MintHttpError } from '../../sdk/src/privacy/wallet';
 import { REPO_ROOT } from '../../tools/workspace';
 import { waitFor } from '../localnet/helpers';
@@ -120,6 +121,37 @@ describe('privacy: the services as an operator runs them', () => {
     } finally {
       await proxy.stop();
       await relay.stop();
+    }
+  });
+
+  it('the proxy wallet loses nothing when it dies after the mint signed and before it stored the proofs', async () => {
+    const mint = await startTestMint(chain, [], { data_dir: join(chain.dir.path, 'wallet-mint') });
+    try {
+      const client = new MintClient(mint.url);
+      const token = client.token(await buyCredits(chain, client, 11));
+      /** The mint answers; the wallet process "dies" before reading the answer. */
+      class DiesAfterSwap extends MintClient {
+        override async swap(...args: Parameters<MintClient['swap']>): ReturnType<MintClient['swap']> {
+          await super.swap(...args);
+          throw new Error('simulated crash after the swap');
+        }
+      }
+      const path = join(chain.dir.path, 'crash-wallet.sqlite');
+      const dying = new ProxyWallet(path, new DiesAfterSwap(mint.url));
+      await assert.rejects(dying.receive(token), /simulated crash/);
+      assert.deepEqual(dying.balance(), { ready: 0, reserved: 0 });
+      dying.close();
+      const restarted = new ProxyWallet(path, client);
+      const r = await restarted.reconcile();
+      assert.equal(r.recovered, 11);
+      assert.deepEqual(restarted.balance(), { ready: 11, reserved: 0 });
+      // The recovered proofs are good money.
+      const res = await restarted.reserve(11);
+      assert.ok(res);
+      assert.equal((await client.split(res.proofs, 11)).send.reduce((n, p) => n + p.amount, 0), 11);
+      restarted.close();
+    } finally {
+      await mint.stop();
     }
   });
 

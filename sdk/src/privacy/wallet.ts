@@ -91,6 +91,10 @@ export class MintClient {
   async swap(inputs: Proof[], outputs: BlindedMessage[]): Promise<BlindSignature[]> {
     return (await this.call<{ signatures: BlindSignature[] }>('/v1/swap', { inputs, outputs })).signatures;
   }
+  /** NUT-09: the signatures the mint gave earlier for these blinded messages (recovery after a crash). */
+  async restore(outputs: BlindedMessage[]): Promise<{ outputs: BlindedMessage[]; signatures: BlindSignature[] }> {
+    return this.call('/v1/restore', { outputs });
+  }
   async checkState(proofs: Proof[]): Promise<{ Y: string; state: string }[]> {
     return (await this.call<{ states: { Y: string; state: string }[] }>('/v1/checkstate', { Ys: proofs.map(proofY) })).states;
   }
