@@ -19,7 +19,7 @@
  * The output is the detokenized text of the generated tokens; output_hash = sha256(UTF-8 text).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeRequest, type InferenceRequest } from '../sdk/src/crypto/request';
 import { checkProfile, ENGINE_VERSION, profileIdHex, samplerSeed, type ExecutionProfile } from './profile';
@@ -303,4 +303,17 @@ export async function closeEngines(): Promise<void> {
   const all = [...engines.values()];
   engines.clear();
   for (const e of all) await (await e.catch(() => null))?.close();
+}
+
+/**
+ * The first file among `candidates` (files, or directories searched one level deep for .gguf
+ * files) whose sha256 is `weightsSha256`: how a validator finds the weights a profile pins.
+ */
+export async function findWeights(weightsSha256: string, candidates: string[]): Promise<string | null> {
+  for (const c of candidates) {
+    if (!existsSync(c)) continue;
+    const files = statSync(c).isDirectory() ? readdirSync(c).filter((f) => f.endsWith('.gguf')).map((f) => join(c, f)) : [c];
+    for (const f of files) if ((await fileSha256(f)) === weightsSha256) return f;
+  }
+  return null;
 }

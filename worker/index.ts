@@ -6,7 +6,7 @@
 export { runWorker, flagsOf, parseArgs, type WorkerStartOptions } from './main';
 export { startWorker, createBackend, type RunningWorker, type StartWorkerOptions } from './service';
 export { loadWorkerConfig, DEMO_MODEL_PATH, type WorkerConfig } from './config';
-export { execute, loadEngine, closeEngines, LlamaEngine, EngineError, fileSha256, type ExecuteResult } from './engine';
+export { execute, loadEngine, closeEngines, findWeights, LlamaEngine, EngineError, fileSha256, type ExecuteResult } from './engine';
 export * from './profile';
 export { renderPrompt } from './template';
 export * from './protocol';

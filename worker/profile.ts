@@ -133,3 +133,38 @@ export function makeProfile(args: { name: string; weightsSha256: string; sampler
     prompt: { template: args.template ?? 'peer-plain-v1', addBos: args.addBos ?? false },
   });
 }
+
+/**
+ * A profile from its canonical JSON (as a worker's /v1/models publishes it), checked against the
+ * on-chain model id: a validator learns the profile of a job's model this way and trusts it only
+ * because it hashes to the id. The name is not part of the id; `name` labels it locally.
+ */
+export function profileFromCanonical(canonical: string | Record<string, unknown>, expectedIdHex: string, name = 'profile'): ExecutionProfile {
+  const c = (typeof canonical === 'string' ? JSON.parse(canonical) : canonical) as {
+    v?: number;
+    weights_sha256?: string;
+    engine?: { kind?: string; version?: string; build?: string };
+    context?: { size?: number; batch_size?: number; kv_cache_type?: string; flash_attention?: boolean };
+    sampler?: { temperature?: number; top_k?: number; top_p?: number; min_p?: number; repeat_penalty?: number; seed_mode?: string };
+    prompt?: { template?: string; add_bos?: boolean };
+  };
+  if (!c || c.v !== 1 || !c.engine || !c.context || !c.sampler || !c.prompt) throw new ProfileError('not a version 1 canonical profile');
+  const p = checkProfile({
+    name,
+    weightsSha256: String(c.weights_sha256),
+    engine: { kind: c.engine.kind as typeof ENGINE_KIND, version: String(c.engine.version), build: c.engine.build as 'cpu' },
+    context: { size: Number(c.context.size), batchSize: Number(c.context.batch_size), kvCacheType: c.context.kv_cache_type as 'F32', flashAttention: c.context.flash_attention as false },
+    sampler: {
+      temperature: Number(c.sampler.temperature),
+      topK: Number(c.sampler.top_k),
+      topP: Number(c.sampler.top_p),
+      minP: Number(c.sampler.min_p),
+      repeatPenalty: c.sampler.repeat_penalty as 1,
+      seedMode: c.sampler.seed_mode as 'low32',
+    },
+    prompt: { template: c.prompt.template as TemplateName, addBos: c.prompt.add_bos as boolean },
+  });
+  const id = profileIdHex(p);
+  if (id !== expectedIdHex.toLowerCase()) throw new ProfileError(`the profile hashes to ${id}, not the model id ${expectedIdHex}`);
+  return p;
+}
