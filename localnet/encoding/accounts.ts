@@ -1,11 +1,12 @@
 /**
  * Accounts as RPC returns them: `{data, executable, lamports, owner, rentEpoch, space}` with the
  * data encoded as asked (`base58`, `base64`, legacy `binary`, or `jsonParsed` for SPL Token
- * accounts and mints, which falls back to base64 for anything else), and an optional dataSlice.
+ * accounts and mints and the upgradeable loader's accounts, which falls back to base64 for anything else), and an optional dataSlice.
  */
 import type { AccountState } from '../bank/types';
 import { invalidParams, RpcError, INVALID_REQUEST } from '../rpc/errors';
 import { encodeBase58 } from './base58';
+import { parseLoaderAccountData } from './loader';
 import { parseTokenAccountData, type DecimalsLookup } from './spl-token';
 
 export const ACCOUNT_ENCODINGS = ['binary', 'base58', 'base64', 'base64+zstd', 'jsonParsed'] as const;
@@ -46,7 +47,7 @@ function slice(data: Uint8Array, s: DataSlice | null): Uint8Array {
 
 function encodeData(owner: string, data: Uint8Array, encoding: AccountEncoding, s: DataSlice | null, decimalsOf: DecimalsLookup): unknown {
   if (encoding === 'jsonParsed') {
-    const parsed = s ? null : parseTokenAccountData(owner, data, decimalsOf);
+    const parsed = s ? null : (parseTokenAccountData(owner, data, decimalsOf) ?? parseLoaderAccountData(owner, data));
     if (parsed) return parsed;
     return [Buffer.from(slice(data, s)).toString('base64'), 'base64'];
   }

@@ -1,11 +1,13 @@
 /**
- * Landed transactions as getTransaction returns them, in the `json`, `jsonParsed` (instructions
- * partially decoded: program id, account addresses, base58 data), `base64` and `base58`
+ * Landed transactions as getTransaction returns them, in the `json`, `jsonParsed` (System, SPL
+ * Token, associated token and Memo instructions parsed, others partially decoded: program id,
+ * account addresses, base58 data), `base64` and `base58`
  * encodings, with agave's meta (fee, balances, token balances, inner instructions, logs, loaded
  * addresses, compute units, return data).
  */
 import type { TxRecord } from '../bank/history';
-import { encodeBase58 } from './base58';
+import { decodeBase58, encodeBase58 } from './base58';
+import { parsedInstruction } from './instructions';
 import { isSignerIndex, isWritableIndex, parseTransaction } from './wire';
 
 export const TRANSACTION_ENCODINGS = ['json', 'jsonParsed', 'base64', 'base58', 'binary'] as const;
@@ -27,7 +29,7 @@ function meta(r: TxRecord, parsed: boolean): Record<string, unknown> {
       index: group.index,
       instructions: group.instructions.map((ix) =>
         parsed
-          ? { programId: keys[ix.programIdIndex], accounts: ix.accounts.map((a) => keys[a]), data: ix.data, stackHeight: ix.stackHeight }
+          ? parsedInstruction(keys[ix.programIdIndex], ix.accounts.map((a) => keys[a]), decodeBase58(ix.data) ?? new Uint8Array(0), ix.stackHeight)
           : ix,
       ),
     })),
@@ -75,12 +77,7 @@ export function renderTransaction(r: TxRecord, encoding: TransactionEncoding): R
             source: i < nStatic ? 'transaction' : 'lookupTable',
           })),
           recentBlockhash: m.recentBlockhash,
-          instructions: m.instructions.map((ix) => ({
-            programId: keys[ix.programIdIndex],
-            accounts: ix.accounts.map((a) => keys[a]),
-            data: encodeBase58(ix.data),
-            stackHeight: null,
-          })),
+          instructions: m.instructions.map((ix) => parsedInstruction(keys[ix.programIdIndex], ix.accounts.map((a) => keys[a]), ix.data, null)),
           ...lookups,
         },
       };
