@@ -37,6 +37,7 @@ import { addKeeperCommands } from './commands/keeper/run';
 import { addAttestCommands } from './commands/attest';
 import { addGatewayCommands } from './commands/gateway';
 import { addPrivacyCommands } from './commands/privacy';
+import { addUpCommand } from './commands/up';
 import { workerBondCommand } from './commands/worker/bond';
 import { workerClaimCommand } from './commands/worker/claim';
 import { workerPauseCommand, workerResumeCommand } from './commands/worker/pause';
@@ -415,6 +416,7 @@ Examples:
   addAttestCommands(program, run.print);
   addGatewayCommands(program, run.print);
   addPrivacyCommands(program);
+  addUpCommand(program);
   return program;
 }
 

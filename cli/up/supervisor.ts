@@ -14,6 +14,8 @@ export interface ChildSpec {
   name: string;
   /** Arguments to node (a script and its flags). */
   args: string[];
+  /** Arguments for a restart after a crash, when they differ (e.g. no `--reset` of a ledger). */
+  restartArgs?: string[];
   env?: NodeJS.ProcessEnv;
   cwd: string;
   /** Ports the child will listen on, checked before it starts. */
@@ -76,6 +78,37 @@ export class Supervisor {
     return this.children.get(name)?.child?.pid;
   }
 
+  /** Names of the children, in start order. */
+  names(): string[] {
+    return [...this.children.keys()];
+  }
+
+  /** Pids of the children alive now (for memory sampling). */
+  livePids(): number[] {
+    const out: number[] = [];
+    for (const m of this.children.values()) {
+      const c = m.child;
+      if (c?.pid !== undefined && c.exitCode === null && c.signalCode === null) out.push(c.pid);
+    }
+    return out;
+  }
+
+  /** Waits until a restarted child is ready again (the fault drill's bounded wait). */
+  async waitBack(name: string, previousPid: number | undefined, timeoutMs = 300_000): Promise<void> {
+    const m = this.children.get(name);
+    if (!m) throw new Error(`no child named ${name}`);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const c = m.child;
+      if (c && c.pid !== previousPid && c.exitCode === null && c.signalCode === null) {
+        await this.waitReady(m);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${name} did not come back within ${Math.round(timeoutMs / 1000)} s`);
+  }
+
   /** Starts a child and waits until it is ready; throws with the tail of its log if it is not. */
   async start(spec: ChildSpec): Promise<void> {
     for (const port of spec.ports) if (!(await portIsFree(port))) throw new PortBusyError(spec.name, port);
@@ -86,7 +119,8 @@ export class Supervisor {
   }
 
   private spawnChild(m: Managed): void {
-    const child = spawn(process.execPath, m.spec.args, {
+    const args = m.restarts > 0 && m.spec.restartArgs ? m.spec.restartArgs : m.spec.args;
+    const child = spawn(process.execPath, args, {
       cwd: m.spec.cwd,
       env: { ...process.env, ...m.spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
