@@ -18,6 +18,7 @@
  */
 import { PublicKey } from '@solana/web3.js';
 import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { randomBytes, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
@@ -157,13 +158,14 @@ export class ValidatorBot implements Bot {
   }
 
   routes(app: Hono): void {
-    app.post('/v1/audits', async (c) => {
+    const tooLarge = `the body is larger than ${this.settings.maxOpeningBytes} bytes`;
+    // The limit holds while the body streams in (also without a Content-Length).
+    const limit = bodyLimit({ maxSize: this.settings.maxOpeningBytes, onError: (c) => c.json({ error: tooLarge }, 413) });
+    app.post('/v1/audits', limit, async (c) => {
       const bad = (status: 400 | 404 | 413 | 503, error: string) => c.json({ error }, status);
       if (!this.store || !this.keys) return bad(503, 'the validator is not ready');
-      const length = Number(c.req.header('content-length') ?? '0');
-      if (length > this.settings.maxOpeningBytes) return bad(413, `the body is larger than ${this.settings.maxOpeningBytes} bytes`);
       const text = await c.req.text();
-      if (text.length > this.settings.maxOpeningBytes) return bad(413, `the body is larger than ${this.settings.maxOpeningBytes} bytes`);
+      if (text.length > this.settings.maxOpeningBytes) return bad(413, tooLarge);
       let body: { job?: unknown; envelope?: unknown };
       try {
         body = JSON.parse(text) as typeof body;

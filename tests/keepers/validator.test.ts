@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import * as sdk from '../../sdk/src';
 import type { KeepersService } from '../../keepers/service';
@@ -112,6 +113,17 @@ describe('keepers: validator challenge bot', function () {
     assert.equal((await post(JSON.stringify({ job: 'xyz', envelope: 'AAAA' }))).status, 400);
     assert.equal((await post(JSON.stringify({ job: Keypair.generate().publicKey.toBase58(), envelope: 'AAAA' }))).status, 404);
     assert.equal((await post(JSON.stringify({ job: 1, envelope: 2 }))).status, 400);
+    // Too large: 413 (or, when the server answers before the client finished sending, a closed connection).
+    // (Its own connection: a connection the server closes must not be reused by the next request.)
+    const big = await new Promise<number | string>((resolve) => {
+      const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => resolve('closed'));
+      req.end(JSON.stringify({ job: 'x', envelope: 'A'.repeat(300_000) }));
+    });
+    assert.ok(big === 413 || big === 'closed', `too large: ${big}`);
     // A real job, but an opening for a different request: the commitment does not match.
     const posted = await sdk.postJob(client, { prompt: 'real', maxTokens: MAX_TOKENS, model: profileId(profile), tier: 'verified', maxPrice: 10n, worker: worker.worker });
     const other = sdk.commitRequest({ prompt: 'forged', maxTokens: MAX_TOKENS });
