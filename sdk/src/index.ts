@@ -25,6 +25,7 @@ export * from './accounts/market';
 export * from './accounts/staking';
 export * from './accounts/token';
 export * from './crypto/envelope';
+export * as privacy from './privacy';
 export * from './rpc/transport';
 export * from './rpc/connection';
 export * from './rpc/send';
