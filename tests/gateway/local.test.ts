@@ -91,4 +91,24 @@ describe('gateway: local mode and crash recovery', function () {
       await second.stop();
     }
   });
+
+  it('a verified-tier job: answered at once, charged only when the chain finalizes it after the challenge window', async () => {
+    const gw = await startTestGateway(m, { usdc: 10n * USDC, flags: { demo_key: 'verified-key-0123456789ab', demo_credits: 50 } });
+    try {
+      const client = new OpenAI({ apiKey: 'verified-key-0123456789ab', baseURL: `${gw.url}/v1`, maxRetries: 0 });
+      const model = (await client.models.list()).data[0].id;
+      const res = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Pequod' }], max_tokens: 8, peer_tier: 'verified' } as never);
+      const peer = (res as unknown as { peer: { job: string; price: string; tier: string; verified: boolean } }).peer;
+      assert.equal(peer.tier, 'verified');
+      assert.equal(peer.verified, true);
+      await gw.reconciler.tick();
+      assert.equal(gw.ledger.getHold(peer.job)!.state, 'answered', 'held while the challenge window is open');
+      m.net.bank.warp(61);
+      await until('the job to be finalized', async () => (await gw.reconciler.tick(), gw.ledger.getHold(peer.job)!.state === 'settled'));
+      assert.equal(gw.ledger.getHold(peer.job)!.charged, BigInt(peer.price));
+      assert.equal(gw.ledger.accountForKey('verified-key-0123456789ab')!.balance, 50n - BigInt(peer.price));
+    } finally {
+      await gw.stop();
+    }
+  });
 });
