@@ -70,7 +70,13 @@ export class MintClient {
   ) {}
 
   private async call<T>(path: string, body?: unknown): Promise<T> {
-    const res = await this.fetchImpl(`${this.url.replace(/\/$/, '')}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const send = () => this.fetchImpl(`${this.url.replace(/\/$/, '')}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // One retry when a kept-alive connection was closed under us (ECONNRESET): every call is
+    // safe to repeat (a committed swap sent again returns the same signatures).
+    const res = await send().catch((err: unknown) => {
+      if (err instanceof TypeError) return send();
+      throw err;
+    });
     const json = (await res.json().catch(() => ({}))) as T & { detail?: string; code?: number };
     if (!res.ok) throw new MintHttpError(res.status, json.code, json.detail ?? `mint answered ${res.status}`);
     return json;
