@@ -2,14 +2,18 @@
  * The scripted session `npm start` runs over JSON-RPC against a freshly deployed network:
  * separate wallets for a client, a worker, a staker, a matcher and four validators use the SDK
  * exactly as they would against devnet. Credits are bought, three jobs posted, assigned and
- * answered; one answer is wrong, a validator challenges it, three others vote, and the worker
+ * answered by the demo model (a real generation under its execution profile); one answer is
+ * altered, the client hands that job's opening to a validator (the audit path), which re-executes
+ * it and challenges, three others vote, and the worker
  * is slashed (part burned); the other jobs finalize, fees are swept, the staker claims its
  * share of the margin and the worker its earnings. Returns a timeline and the final balances.
  */
 import { createMintToInstruction, getAssociatedTokenAddressSync, getOrCreateAssociatedTokenAccount } from '@solana/spl-token';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, sendAndConfirmTransaction, Transaction } from '@solana/web3.js';
-import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as sdk from '../sdk/src';
+import { alterAnswer, execute, makeProfile, profileId } from '../worker';
 
 export interface SessionOptions {
   url: string;
@@ -33,9 +37,15 @@ export interface SessionSummary {
 
 const PEER = 1_000_000_000n;
 const USDC = 1_000_000n;
-const MODEL = 'llama-3.1-8b-instruct';
+const MAX_TOKENS = 48;
 
-const sha256 = (text: string): Uint8Array => new Uint8Array(createHash('sha256').update(text).digest());
+/** The demo model under the worker's default execution profile: the worker's answers and the validators' re-executions are real. */
+function demoProfile() {
+  const modelPath = join(__dirname, '..', 'worker', 'models', 'peer-demo.gguf');
+  const weightsSha256 = readFileSync(`${modelPath}.sha256`, 'utf8').trim().split(/\s+/)[0];
+  const profile = makeProfile({ name: 'peer-demo', weightsSha256, addBos: true });
+  return { profile, modelPath, model: profileId(profile) };
+}
 
 export async function runSession(opts: SessionOptions): Promise<SessionSummary> {
   const connection = new Connection(opts.url, 'confirmed');
@@ -79,9 +89,10 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   await sdk.stake(staker, { amount: 10_000n * PEER });
   say('staker: staked 10,000 $PEER');
 
+  const demo = demoProfile();
   const registered = await sdk.registerWorker(worker, {
     tiers: ['open', 'verified'],
-    models: [MODEL],
+    models: [demo.model],
     prices: { open: 2n, verified: 5n },
     capacity: 4,
     endpoint: 'http://127.0.0.1:8080/v1',
@@ -97,20 +108,22 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     ['verified', 'What is 17 × 23?'],
     ['verified', 'Name the capital of Australia.'],
   ] as const) {
-    const posted = await sdk.postJob(client, { model: MODEL, tier, maxPrice: 10n, prompt, worker: registered.worker });
+    const posted = await sdk.postJob(client, { model: demo.model, tier, maxPrice: 10n, prompt, maxTokens: MAX_TOKENS, worker: registered.worker });
     jobs.push({ ...posted, prompt });
-    say(`client: posted ${tier === "open" ? "an" : "a"} ${tier} job ${posted.job.toBase58().slice(0, 8)}… (prompt encrypted to the worker, max 10 credits)`);
+    say(`client: posted ${tier === "open" ? "an" : "a"} ${tier} job ${posted.job.toBase58().slice(0, 8)}… (request sealed to the worker, only its salted hash on chain, max 10 credits)`);
   }
 
   for (const j of jobs) await sdk.assignJob(matcher, { job: j.job, worker: registered.worker });
   say('matcher: assigned the three jobs to the worker');
 
-  const honest = ['Peer Cycles: verifiable, private AI inference paid in USDC.', '391', 'Canberra'];
-  const answers = [honest[0], honest[1], 'Sydney']; // the third answer is wrong
+  // The worker runs the demo model (node-llama-cpp, the profile's pinned settings); it alters its third answer.
+  const answers: string[] = [];
   for (const [i, j] of jobs.entries()) {
     const opened = sdk.decryptPrompt(worker, j.envelope, { job: j.job });
+    const ran = await execute(demo.profile, opened.opening!.request, j.seed, MAX_TOKENS, { modelPath: demo.modelPath });
+    answers.push(i === 2 ? alterAnswer(ran.text) : ran.text);
     await sdk.submitResult(worker, { job: j.job, output: answers[i], promptEnvelope: j.envelope });
-    say(`worker: answered job ${i + 1} ("${opened.prompt.slice(0, 32)}…") → "${answers[i]}"`);
+    say(`worker: answered job ${i + 1} ("${opened.prompt.slice(0, 32)}…") → ${JSON.stringify(answers[i].slice(0, 32))}…${i === 2 ? ' (altered on purpose)' : ''}`);
   }
 
   await sdk.finalizeJob(admin, { job: jobs[0].job });
@@ -118,11 +131,17 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
 
   for (const v of validators) await sdk.registerValidator(v, { amount: 1_200n * PEER });
   say('validators: four registered with 1,200 $PEER each (votes weigh stake: a side needs more than half of it)');
-  const truth = sha256(honest[2]);
+  // The client sampled job 3 for audit: its opening (request + salt) goes to validator-1, sealed to
+  // its key; validator-1 checks it against the on-chain commitment and re-executes the profile.
+  const audited = (await sdk.fetchJob(client.transport, jobs[2].job)).data;
+  const auditKey = sdk.validatorEncryptionKeypair(wallets['validator-1'].secretKey);
+  const auditEnvelope = sdk.sealAuditEnvelope({ job: jobs[2].job, opening: jobs[2].opening, validatorKey: auditKey.publicKey, sender: jobs[2].reply });
+  const opening = sdk.openAuditEnvelope(auditEnvelope, auditKey, { job: jobs[2].job, promptCommitment: audited.request.promptCommitment });
+  const truth = (await execute(demo.profile, opening.opening!.request, audited.request.seed, MAX_TOKENS, { modelPath: demo.modelPath })).outputHash;
   const { challenge } = await sdk.challengeJob(validators[0], { job: jobs[2].job, outputHash: truth });
-  say('validator-1: re-executed job 3, got "Canberra", challenged (100 $PEER + the job\'s value as challenge bond, locked)');
+  say('validator-1: got job 3\'s opening from the client (audit sample), re-executed it: a different output hash; challenged (100 $PEER + the job\'s value as challenge bond, locked)');
   for (const v of validators.slice(1)) await sdk.commitVote(v, { challenge, outputHash: truth });
-  say('validators 2–4: re-executed and committed their votes (hash of output + salt)');
+  say('validators 2–4: received the opening from validator-1, re-executed and committed their votes (hash of output + salt)');
   await opts.warp(61);
   for (const v of validators.slice(1)) await sdk.revealVote(v, { challenge, outputHash: truth });
   say('validators 2–4: revealed after the commit phase — all their stake agrees with the challenger');
