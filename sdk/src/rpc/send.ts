@@ -13,7 +13,8 @@
  *    never land.
  *
  * `mode: 'simulate'` stops after step 3; `mode: 'print'` returns the unsigned transaction
- * (base64) for another signer.
+ * (base64) for another signer; `mode: 'sign'` returns it signed, for sending later (its
+ * blockhash must still be valid then). `feePayer` pays the fees instead of the wallet.
  */
 import { PublicKey, type Commitment, type Signer, type TransactionInstruction, type VersionedTransaction } from '@solana/web3.js';
 import bs58 from 'bs58';
@@ -42,8 +43,10 @@ export interface SendOptions {
   priorityFee?: PriorityFeeOptions;
   /** Send attempts with a fresh blockhash when the previous one expired (default 3). */
   maxAttempts?: number;
-  /** 'send' (default), 'simulate' (no transaction is sent) or 'print' (return it unsigned). */
-  mode?: 'send' | 'simulate' | 'print';
+  /** 'send' (default), 'simulate' (no transaction is sent), 'print' (return it unsigned) or 'sign' (return it signed, unsent). */
+  mode?: 'send' | 'simulate' | 'print' | 'sign';
+  /** Pays the fees (and signs) instead of the wallet. */
+  feePayer?: Signer;
 }
 
 export interface SendContext {
@@ -54,7 +57,7 @@ export interface SendContext {
 }
 
 export interface SendResult {
-  mode: 'send' | 'simulate' | 'print';
+  mode: 'send' | 'simulate' | 'print' | 'sign';
   /** Null unless sent. */
   signature: string | null;
   /** Compute units the simulation consumed (all instructions, compute budget included). */
@@ -65,7 +68,7 @@ export interface SendResult {
   attempts: number;
   /** Logs of the simulation (and of the transaction when the transport returns them). */
   logs: string[];
-  /** Base64 of the unsigned transaction ('print' mode). */
+  /** Base64 of the transaction: unsigned ('print' mode) or signed ('sign' mode). */
   transaction: string | null;
 }
 
@@ -89,7 +92,8 @@ export async function sendInstructions(
   const opts: SendOptions = { ...ctx.send, ...overrides };
   const commitment = opts.commitment ?? 'confirmed';
   const mode = opts.mode ?? 'send';
-  const payer = ctx.wallet.publicKey;
+  const payer = opts.feePayer?.publicKey ?? ctx.wallet.publicKey;
+  const extraSigners = [...(overrides.signers ?? []), ...(opts.feePayer ? [opts.feePayer] : [])];
   const programsOf = instructions.map((ix) => ix.programId);
   const budgetIxCount = 1;
 
@@ -126,11 +130,19 @@ export async function sendInstructions(
     return { mode, signature: null, attempts: 0, transaction: Buffer.from(build().serialize()).toString('base64'), ...base };
   }
 
+  const sign = async (): Promise<VersionedTransaction> => {
+    const tx = build();
+    if (extraSigners.length) tx.sign(extraSigners);
+    return ctx.wallet.signTransaction(tx);
+  };
+  if (mode === 'sign') {
+    const signed = await sign();
+    return { mode, signature: bs58.encode(signed.signatures[0]), attempts: 0, transaction: Buffer.from(signed.serialize()).toString('base64'), ...base };
+  }
+
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const tx = build();
-    if (overrides.signers?.length) tx.sign(overrides.signers);
-    const signed = await ctx.wallet.signTransaction(tx);
+    const signed = await sign();
     const res = await ctx.transport.sendAndConfirm(signed, { commitment, lastValidBlockHeight: blockhash.lastValidBlockHeight });
     if (!res.failure) {
       return { mode, signature: res.signature || bs58.encode(signed.signatures[0]), attempts: attempt, transaction: null, ...base, logs: res.logs.length ? res.logs : sim.logs };
