@@ -41,11 +41,11 @@ export function writeOutputFile(ctx: CommandContext, path: string, data: Uint8Ar
 export interface TxOutput {
   /** Null when simulated or printed. */
   signature: string | null;
-  mode: 'send' | 'simulate' | 'print';
+  mode: 'send' | 'simulate' | 'print' | 'sign';
   computeUnits: number;
   computeUnitLimit: number;
   priorityFeeMicroLamports: number;
-  /** --print-only: the unsigned transaction, base64. */
+  /** --print-only: the unsigned transaction, base64; --sign-only: the signed one. */
   transaction: string | null;
   /** --simulate: the simulation's logs. */
   logs: string[] | null;

@@ -101,16 +101,28 @@ export interface GlobalOptions {
   simulate?: boolean;
   printOnly?: boolean;
   priorityFee?: string;
+  /** The Solana CLI's name for --priority-fee. */
+  withComputeUnitPrice?: string;
   priorityFeeCap?: string;
+  signOnly?: boolean;
+  dumpTransactionMessage?: boolean;
+  feePayer?: string;
+  verbose?: boolean;
 }
 
 export interface ResolvedConfig {
   url: string;
   keypairPath: string;
   commitment: Commitment;
-  output: 'json' | 'text';
-  mode: 'send' | 'simulate' | 'print';
+  output: 'json' | 'json-compact' | 'text';
+  mode: 'send' | 'simulate' | 'print' | 'sign';
   priorityFee?: { microLamports: number; maxLamports?: number };
+  /** --fee-payer: a keypair file that pays the fees instead of the signer. */
+  feePayerPath?: string;
+  /** Whether -k was given on the command line (then a bad keypair file is an error even for reads). */
+  keypairExplicit: boolean;
+  dumpTransactionMessage: boolean;
+  verbose: boolean;
 }
 
 function nonNegativeInt(text: string, label: string): number {
@@ -128,15 +140,34 @@ export function resolveConfig(opts: GlobalOptions, env: { home: string; cwd: str
   const keypairPath = resolve(env.cwd, expandHome(opts.keypair ?? file.keypair_path ?? '~/.config/solana/id.json', env.home));
   const commitment = parseCommitment(opts.commitment ?? file.commitment ?? 'confirmed');
   const output = (opts.output ?? 'text').toLowerCase();
-  if (output !== 'json' && output !== 'text') throw new ValidationError(`unknown output format "${opts.output}": use json or text`);
-  if (opts.simulate && opts.printOnly) throw new ValidationError('--simulate and --print-only cannot be combined');
-  const mode = opts.simulate ? 'simulate' : opts.printOnly ? 'print' : 'send';
+  if (output !== 'json' && output !== 'json-compact' && output !== 'text') throw new ValidationError(`unknown output format "${opts.output}": use text, json or json-compact`);
+  const modes = [opts.simulate && '--simulate', opts.printOnly && '--print-only', opts.signOnly && '--sign-only'].filter(Boolean);
+  if (modes.length > 1) throw new ValidationError(`${modes.join(' and ')} cannot be combined`);
+  const mode = opts.simulate ? 'simulate' : opts.printOnly ? 'print' : opts.signOnly ? 'sign' : 'send';
+  if (opts.dumpTransactionMessage && mode !== 'print' && mode !== 'sign') throw new ValidationError('--dump-transaction-message needs --print-only or --sign-only');
+  if (opts.priorityFee !== undefined && opts.withComputeUnitPrice !== undefined && opts.priorityFee.trim() !== opts.withComputeUnitPrice.trim()) {
+    throw new ValidationError('--priority-fee and --with-compute-unit-price are the same setting: give one');
+  }
+  const price = opts.priorityFee ?? opts.withComputeUnitPrice;
+  const priceFlag = opts.priorityFee !== undefined ? '--priority-fee' : '--with-compute-unit-price';
   let priorityFee: ResolvedConfig['priorityFee'];
-  if (opts.priorityFee !== undefined) {
-    priorityFee = { microLamports: nonNegativeInt(opts.priorityFee, '--priority-fee') };
+  if (price !== undefined) {
+    priorityFee = { microLamports: nonNegativeInt(price, priceFlag) };
     if (opts.priorityFeeCap !== undefined) priorityFee.maxLamports = nonNegativeInt(opts.priorityFeeCap, '--priority-fee-cap');
   } else if (opts.priorityFeeCap !== undefined) {
     throw new ValidationError('--priority-fee-cap needs --priority-fee');
   }
-  return { url, keypairPath, commitment, output, mode, priorityFee };
+  const feePayerPath = opts.feePayer === undefined ? undefined : resolve(env.cwd, expandHome(opts.feePayer, env.home));
+  return {
+    url,
+    keypairPath,
+    commitment,
+    output,
+    mode,
+    priorityFee,
+    feePayerPath,
+    keypairExplicit: opts.keypair !== undefined,
+    dumpTransactionMessage: opts.dumpTransactionMessage === true,
+    verbose: opts.verbose === true,
+  };
 }

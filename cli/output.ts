@@ -1,7 +1,7 @@
-/** Rendering a command's output: `--output json` (the stable shape) or aligned text. */
+/** Rendering a command's output: `--output json` / `json-compact` (the stable shape) or aligned text. */
 
-export function renderJson(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`;
+export function renderJson(value: unknown, compact = false): string {
+  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), compact ? undefined : 2)}\n`;
 }
 
 function label(key: string): string {

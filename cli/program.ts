@@ -5,7 +5,7 @@
  * it returns the exit code (0 ok, 1 error, 2 usage), and every error is one line on stderr.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { Connection, type Commitment, type Keypair } from '@solana/web3.js';
+import { Connection, VersionedTransaction, type Commitment, type Keypair } from '@solana/web3.js';
 import { createContext, ReadonlyWallet, type PeerContext } from '../sdk/src/context';
 import { oneLine, PeerError, ValidationError } from '../sdk/src/errors';
 import type { ProgramIds } from '../sdk/src/programs';
@@ -37,6 +37,8 @@ import { addKeeperCommands } from './commands/keeper/run';
 import { addAttestCommands } from './commands/attest';
 import { addGatewayCommands } from './commands/gateway';
 import { addPrivacyCommands } from './commands/privacy';
+import { addCompletionCommand } from './commands/completion';
+import { addLocalnetCommand } from './commands/localnet';
 import { addUpCommand } from './commands/up';
 import { workerBondCommand } from './commands/worker/bond';
 import { workerClaimCommand } from './commands/worker/claim';
@@ -80,7 +82,8 @@ function makeRunner(deps: CliDeps): Runner {
       let peer: PeerContext | null = null;
       // Built on first use, so commands check their arguments before the keypair and the network.
       const build = (): PeerContext => {
-        if (signer === 'required') keypair = loadKeypair(config.keypairPath);
+        // A keypair named with -k must load, even for reads: a typo should not read someone else's data.
+        if (signer === 'required' || config.keypairExplicit) keypair = loadKeypair(config.keypairPath);
         else {
           try {
             keypair = loadKeypair(config.keypairPath);
@@ -95,7 +98,12 @@ function makeRunner(deps: CliDeps): Runner {
           transport,
           wallet: keypair ?? undefined,
           programs: deps.programs,
-          send: { commitment: config.commitment, mode: config.mode, priorityFee: config.priorityFee },
+          send: {
+            commitment: config.commitment,
+            mode: config.mode,
+            priorityFee: config.priorityFee,
+            feePayer: config.feePayerPath ? loadKeypair(config.feePayerPath) : undefined,
+          },
         });
       };
       return {
@@ -109,9 +117,27 @@ function makeRunner(deps: CliDeps): Runner {
     },
     print(cmd, output) {
       const opts = cmd.optsWithGlobals() as GlobalOptions;
-      deps.stdout((opts.output ?? 'text') === 'json' ? renderJson(output) : renderText(output));
+      const shown = opts.dumpTransactionMessage ? withMessages(output) : output;
+      const format = opts.output ?? 'text';
+      deps.stdout(format === 'text' ? renderText(shown) : renderJson(shown, format === 'json-compact'));
     },
   };
+}
+
+/**
+ * --dump-transaction-message: next to every printed or signed transaction, its message alone
+ * (base64), which is what offline signers and multisig tools take.
+ */
+function withMessages(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withMessages);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = withMessages(v);
+  if ((out.mode === 'print' || out.mode === 'sign') && typeof out.transaction === 'string') {
+    const tx = VersionedTransaction.deserialize(Buffer.from(out.transaction, 'base64'));
+    out.message = Buffer.from(tx.message.serialize()).toString('base64');
+  }
+  return out;
 }
 
 /** A context without a keypair (read-only commands need an address argument then). */
@@ -132,10 +158,15 @@ export function buildProgram(deps: CliDeps): Command {
     .option('-k, --keypair <path>', 'signer keypair file [default: the Solana CLI config, else ~/.config/solana/id.json]')
     .option('-C, --config <path>', 'Solana CLI config file [default: ~/.config/solana/cli/config.yml]')
     .option('--commitment <level>', 'processed, confirmed or finalized [default: the Solana CLI config, else confirmed]')
-    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json', 'json-compact']).default('text'))
+    .option('-v, --verbose', 'on errors, print the stack and the transaction logs')
     .option('--simulate', 'simulate the transaction and print its compute units and logs; send nothing')
     .option('--print-only', 'print the unsigned transaction (base64) instead of sending it')
+    .option('--sign-only', 'sign the transaction and print it (base64) instead of sending it; send it later with `peer send-transaction`')
+    .option('--dump-transaction-message', 'with --print-only or --sign-only: also print the transaction message (base64)')
+    .option('--fee-payer <keypair>', 'keypair file that pays the fees [default: the signer]')
     .option('--priority-fee <micro-lamports>', 'priority fee per compute unit')
+    .option('--with-compute-unit-price <micro-lamports>', 'the same as --priority-fee (the Solana CLI\'s name)')
     .option('--priority-fee-cap <lamports>', 'upper bound of the whole priority fee')
     .addHelpText(
       'after',
@@ -417,6 +448,29 @@ Examples:
   addGatewayCommands(program, run.print);
   addPrivacyCommands(program);
   addUpCommand(program);
+  addLocalnetCommand(program);
+  program
+    .command('send-transaction')
+    .description('send a signed transaction (base64, e.g. from --sign-only) and wait for it')
+    .argument('<base64>', 'the signed transaction')
+    .action(
+      action('optional', async (ctx, _cmd, encoded: string) => {
+        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded.trim())) throw new ValidationError('the transaction must be base64');
+        let tx: VersionedTransaction;
+        try {
+          tx = VersionedTransaction.deserialize(Buffer.from(encoded.trim(), 'base64'));
+        } catch {
+          throw new ValidationError('not a serialized transaction');
+        }
+        const commitment = (ctx as CommandContext & { config: ResolvedConfig }).config.commitment;
+        // Its blockhash is at most as young as the latest one: that one's last valid height bounds the wait.
+        const { lastValidBlockHeight } = await ctx.peer.transport.getLatestBlockhash(commitment);
+        const res = await ctx.peer.transport.sendAndConfirm(tx, { commitment, lastValidBlockHeight });
+        if (res.failure) throw new PeerError(res.failure.kind, `transaction failed: ${res.failure.message}`, res.logs);
+        return { signature: res.signature, logs: res.logs };
+      }),
+    );
+  addCompletionCommand(program, deps.stdout);
   return program;
 }
 
@@ -443,8 +497,9 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       return 2;
     }
     deps.stderr(`error: ${oneLine(err)}\n`);
-    if (deps.debug && err instanceof Error && err.stack) deps.stderr(`${err.stack}\n`);
-    if (deps.debug && err instanceof PeerError && err.logs.length) deps.stderr(`${err.logs.join('\n')}\n`);
+    const verbose = deps.debug || program.opts().verbose === true;
+    if (verbose && err instanceof Error && err.stack) deps.stderr(`${err.stack}\n`);
+    if (verbose && err instanceof PeerError && err.logs.length) deps.stderr(`${err.logs.join('\n')}\n`);
     return 1;
   }
 }

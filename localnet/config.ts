@@ -13,6 +13,8 @@ export const localnetSchema = {
   reset: { type: 'bool', default: false, doc: 'start the ledger directory from genesis (deletes the ledger\'s own files in it)' },
   slot_ms: { type: 'int', default: DEFAULT_SLOT_MS, min: 10, max: 60_000, doc: 'milliseconds per slot' },
   quiet: { type: 'bool', default: false, doc: 'no log lines, only the startup summary' },
+  bpf_program: { type: 'list', default: [], doc: 'programs to load at start, <program id>=<file.so> (upgradeable, no upgrade authority)' },
+  account: { type: 'list', default: [], doc: 'accounts to load at start, <address>=<file.json> (the JSON of solana account --output json)' },
 } satisfies Schema;
 
 export type LocalnetConfig = ConfigOf<typeof localnetSchema>;

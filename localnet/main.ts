@@ -20,6 +20,8 @@ const USAGE = `usage: localnet [options]
   --slot-ms N     milliseconds per slot (default ${DEFAULT_SLOT_MS})
   --host HOST     127.0.0.1 (default), localhost or ::1
   --quiet         no log lines, only the startup summary
+  --bpf-program ID FILE.so    load an upgradeable program (no upgrade authority); repeatable
+  --account ADDRESS FILE.json load an account (solana account --output json); repeatable
   -h, --help      this help
 
 Every setting can also come from PEER_LOCALNET_<SETTING> (e.g. PEER_LOCALNET_RPC_PORT);
@@ -31,7 +33,7 @@ export interface ParsedArgs {
   /** The YAML configuration file, when given. */
   file?: string;
   /** Settings by schema key (config.ts), as given; config.ts validates them. */
-  flags: Record<string, string | boolean>;
+  flags: Record<string, string | boolean | string[]>;
 }
 
 const VALUE_FLAGS: Record<string, string> = {
@@ -52,6 +54,16 @@ export function parseArgs(argv: string[]): ParsedArgs | 'help' {
     if (flag === '-h' || flag === '--help') return 'help';
     if (flag in SWITCHES && inline === undefined) {
       out.flags[SWITCHES[flag]] = true;
+      continue;
+    }
+    if (flag === '--bpf-program' || flag === '--account') {
+      const [first, second] = [argv[i + 1], argv[i + 2]];
+      if (inline !== undefined || !first || !second || first.startsWith('--') || second.startsWith('--')) throw new UsageError(`${flag} needs two values: ${flag === '--account' ? 'ADDRESS FILE.json' : 'ID FILE.so'}`);
+      i += 2;
+      const key = flag === '--account' ? 'account' : 'bpf_program';
+      const list = (out.flags[key] as string[] | undefined) ?? [];
+      list.push(`${first}=${second}`);
+      out.flags[key] = list;
       continue;
     }
     if (flag === '--config' || flag in VALUE_FLAGS) {

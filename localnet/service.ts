@@ -5,6 +5,7 @@
 import type { LocalnetConfig } from './config';
 import { localnetOptions } from './config';
 import { startLocalnet, type Localnet } from './index';
+import { preload } from './preload';
 
 export interface LocalnetService {
   net: Localnet;
@@ -22,6 +23,13 @@ export async function startLocalnetService(config: LocalnetConfig, io: LocalnetS
   const out = io.out ?? ((text: string) => process.stdout.write(text));
   const log = io.log ?? ((line: string) => process.stderr.write(`[localnet] ${line}\n`));
   const net = await startLocalnet({ ...localnetOptions(config), log: config.quiet ? false : log });
+  let loaded;
+  try {
+    loaded = await preload(net.bank, { programs: config.bpf_program, accounts: config.account });
+  } catch (err) {
+    await net.close();
+    throw err;
+  }
   out(
     [
       'Peer Cycles localnet (litesvm runtime)',
@@ -30,6 +38,7 @@ export async function startLocalnetService(config: LocalnetConfig, io: LocalnetS
       `  genesis    ${net.genesisHash}`,
       `  faucet     ${net.faucet.toBase58()}`,
       `  ledger     ${net.ledgerDir ?? '(in memory; pass --ledger DIR to keep state)'}`,
+      ...(loaded.programs || loaded.accounts ? [`  loaded     ${loaded.programs} program(s), ${loaded.accounts} account(s)`] : []),
       '',
     ].join('\n'),
   );
