@@ -7,7 +7,8 @@
 import { createMintToInstruction, getAccount, getAssociatedTokenAddressSync, getOrCreateAssociatedTokenAccount } from '@solana/spl-token';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, sendAndConfirmTransaction, Transaction } from '@solana/web3.js';
 import * as sdk from '../../sdk/src';
-import { deployAll } from '../../migrations/deploy';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 export const USDC = 1_000_000n;
 export const PEER = 1_000_000_000n;
@@ -38,23 +39,29 @@ export function connect(rpcUrl: string, mints: { usdcMint: PublicKey; peerMint: 
   };
 }
 
-/** Deploys every built program and bootstraps the mints, market and staking pool. */
-export async function deployLocal(rpcUrl: string, admin: Keypair, walletsDir: string, say: (l: string) => void): Promise<Chain> {
-  let writes = 0;
-  const deployed = await deployAll({
-    url: rpcUrl,
-    payer: admin,
-    walletsDir,
-    log: (line) => {
-      // One progress line per program, not one per write transaction.
-      if (/^(deployed|upgraded|unchanged|skipped)/.test(line.trim())) say(`  ${line.trim().replace(/\s+/g, ' ')}`);
-      else if (/write/.test(line)) writes++;
-    },
+/**
+ * Deploys every built program and bootstraps the mints, market and staking pool: runs
+ * `migrations/deploy.ts` (the same deploy an operator runs against devnet) as a child process,
+ * shows its per-program lines, and reads the mints from its summary.
+ */
+export async function deployLocal(root: string, rpcUrl: string, adminKeyPath: string, walletsDir: string, say: (l: string) => void): Promise<Chain> {
+  const args = ['--import', 'tsx', join(root, 'migrations/deploy.ts'), '-u', rpcUrl, '-k', adminKeyPath, '--wallets', walletsDir];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    const text = d.toString();
+    out += text;
+    // One progress line per program, not one per write transaction.
+    for (const line of text.split('\n')) if (/^(deployed|upgraded|unchanged)\s/.test(line.trim())) say(`  ${line.trim().replace(/\s+/g, ' ')}`);
   });
-  if (!deployed.bootstrap) throw new Error('the bootstrap did not run');
-  say(`  ${deployed.programs.length} programs deployed; USDC ${deployed.bootstrap.usdcMint.toBase58()}, $PEER ${deployed.bootstrap.peerMint.toBase58()}`);
-  void writes;
-  return connect(rpcUrl, { usdcMint: deployed.bootstrap.usdcMint, peerMint: deployed.bootstrap.peerMint });
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4_000)));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`deploy failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`);
+  const m = /USDC (\S+)\s+\$PEER (\S+)/.exec(out);
+  if (!m) throw new Error('deploy printed no mints: did the bootstrap run?');
+  say(`  USDC mint ${m[1]}, $PEER mint ${m[2]}; market config and staking pool initialized`);
+  return connect(rpcUrl, { usdcMint: new PublicKey(m[1]), peerMint: new PublicKey(m[2]) });
 }
 
 export async function airdrop(chain: Chain, to: PublicKey, sol: number): Promise<void> {

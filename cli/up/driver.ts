@@ -7,7 +7,7 @@ import type { Keypair, PublicKey } from '@solana/web3.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as sdk from '../../sdk/src';
-import { airdrop, configureMarket, connect, deployLocal, fundWallets, PEER, USDC, type Chain } from './chain';
+import { configureMarket, deployLocal, fundWallets, PEER, USDC, type Chain } from './chain';
 import { Layout, type UpOptions, type WalletName } from './layout';
 import { answerLine, balances, conservation, fmt, readRouting, type Conservation } from './report';
 import {
@@ -90,8 +90,7 @@ export async function startUp(opts: UpOptions, say: (line: string) => void): Pro
     say(`[1/6] local network on ${layout.rpcUrl} (ledger ${layout.data('ledger')})`);
     await supervisor.start(localnetSpec(layout));
     say('[2/6] deploying the programs and bootstrapping the market (BPF upgradeable loader over JSON-RPC)…');
-    await airdrop(connect(layout.rpcUrl, { usdcMint: w('admin').publicKey, peerMint: w('admin').publicKey }), w('admin').publicKey, 100);
-    const chain = await deployLocal(layout.rpcUrl, w('admin'), layout.data('wallets'), say);
+    const chain = await deployLocal(opts.root, layout.rpcUrl, layout.keyPath('admin'), layout.data('wallets'), say);
     await fundWallets(chain, w('admin'), [
       { name: 'keeper', key: w('keeper').publicKey, funds: { sol: 20 } },
       { name: 'gateway', key: w('gateway').publicKey, funds: { sol: 20, usdc: 1_000n * USDC } },

@@ -90,7 +90,7 @@ export function workerSpec(layout: Layout, role: WorkerRole): ChildSpec {
 
 function keepersDoc(layout: Layout, keypair: WalletName, port: number, bots: string, extra: Record<string, unknown> = {}) {
   return {
-    global: { cluster: layout.rpcUrl, keypair: layout.keyPath(keypair), port, host: '127.0.0.1', confirm_poll_ms: 100, stop_timeout_ms: 5_000 },
+    global: { cluster: layout.rpcUrl, keypair: layout.keyPath(keypair), port, host: '127.0.0.1', confirm_poll_ms: 100, stop_timeout_ms: 5_000, log_format: 'json' },
     bots: { enabled: bots },
     matcher: { interval_ms: 500, probe_interval_ms: 2_000 },
     cranks: { interval_ms: 500, sweep_threshold: 1, sweep_interval_s: 60 },

@@ -1,0 +1,131 @@
+/**
+ * The whole stack as `npm start` runs it (cli/up: the same driver), on a free block of ports and
+ * a temporary state directory: local network, attestation authority, an honest and a cheating
+ * worker serving the demo model in the real engine, keepers, three validator bots, gateway,
+ * dashboard — each its own process. Over one run: every request is answered with the model's
+ * text; the cheater is challenged and slashed, the honest worker never; the USDC vault is
+ * conserved; the dashboard shows what the chain holds; and a kill -9 of each child in turn, with
+ * a request in flight, loses no job and no credit.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as sdk from '../../sdk/src';
+import { driveTraffic, startUp, type Network, type TrafficReport } from '../../cli/up/driver';
+import { PARTS, portSpan } from '../../cli/up/layout';
+import { conservation } from '../../cli/up/report';
+import { portIsFree } from '../../cli/up/supervisor';
+import { Traffic } from '../../cli/up/traffic';
+
+const REPO = join(__dirname, '..', '..');
+
+/** A block of free ports (the defaults stay free for a developer's own `npm start`). */
+async function freeBlock(span: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let free = true;
+    for (let p = base; p < base + span && free; p++) free = await portIsFree(p);
+    if (free) return base;
+  }
+  throw new Error('no free block of ports');
+}
+
+async function until(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('e2e: peer up runs the whole network for real', function () {
+  this.timeout(1_800_000);
+  let net: Network;
+  let report: TrafficReport;
+  let state: string;
+  const lines: string[] = [];
+
+  before(async () => {
+    state = mkdtempSync(join(tmpdir(), 'peer-up-e2e-'));
+    const basePort = await freeBlock(portSpan(3));
+    net = await startUp({ root: REPO, stateDir: state, basePort, cluster: 'localnet', parts: [...PARTS], validators: 3, cheatRate: 0.5, exit: true }, (l) => lines.push(l));
+    report = await driveTraffic(net, (l) => lines.push(l));
+  });
+
+  after(async () => {
+    await net?.stop();
+    if (state) rmSync(state, { recursive: true, force: true });
+  });
+
+  it('answers every open and verified request with the demo model\'s own text', () => {
+    const tiers = new Set(report.answers.map((a) => a.tier));
+    assert.ok(tiers.has('open') && tiers.has('verified'), `tiers answered: ${[...tiers].join(', ')}`);
+    assert.ok(report.answers.some((a) => a.via === 'openai-stream'), 'a streamed answer');
+    assert.ok(report.answers.some((a) => a.via === 'x402'), 'an x402-paid answer');
+    for (const a of report.answers) assert.ok(a.text.length > 0 && a.job.length > 30, `${a.via} ${a.tier}: ${JSON.stringify(a)}`);
+    // The only refusal allowed is the confidential tier (no worker has an attested enclave yet).
+    for (const r of report.refusals) assert.equal(r.tier, 'confidential', `${r.via} ${r.tier}: ${r.error}`);
+    assert.ok(report.firstAnswerMs !== null);
+  });
+
+  it('the cheater is challenged and slashed; the honest worker is never challenged', async () => {
+    assert.ok(report.challengedJobs.length > 0, 'a challenge against the cheater');
+    assert.ok(report.cheaterSlashed > 0n, 'the cheater lost bond');
+    assert.equal(report.honestChallenged, false);
+    const honest = sdk.findWorkerPda(net.wallets.get('worker-honest')!.publicKey)[0].toBase58();
+    for (const name of ['validator-1', 'validator-2', 'validator-3']) {
+      const log = readFileSync(join(net.layout.logDir, `${name}.log`), 'utf8');
+      for (const line of log.split('\n').filter((l) => l.includes('"action":"challenge"'))) assert.ok(!line.includes(honest), `${name} challenged the honest worker: ${line}`);
+    }
+  });
+
+  it('conserves the USDC vault: credits × 10,000 + unclaimed earnings + unswept fees', () => {
+    const c = report.conservation;
+    assert.equal(c.vault, c.credits * 10_000n + c.earnings + c.fees);
+    assert.equal(c.holds, true);
+  });
+
+  it('the dashboard shows what the chain holds', async () => {
+    const cheater = sdk.findWorkerPda(net.wallets.get('worker-cheater')!.publicKey)[0];
+    const onChain = (await sdk.fetchWorker(net.chain.transport, cheater)).data;
+    const dash = net.layout.url(net.layout.ports.dashboard);
+    await until('the dashboard to index the slash', async () => {
+      const body = await (await fetch(`${dash}/api/workers`)).text();
+      const bondWhole = (BigInt(onChain.bond.toString()) / 1_000_000_000n).toString();
+      return body.includes(cheater.toBase58()) && (body.includes(onChain.bond.toString()) || body.includes(bondWhole));
+    }, 60_000);
+    const disputes = await (await fetch(`${dash}/api/disputes`)).text();
+    assert.ok(disputes.includes(report.challengedJobs[0]) || disputes.includes(cheater.toBase58()), 'the dispute is listed');
+  });
+
+  it('kill -9 of each child in turn, with a request in flight, loses no job and no credit', async () => {
+    const traffic = new Traffic(net.layout.url(net.layout.ports.gateway), net.demoKey, net.model);
+    const credits = async () => BigInt(((await (await fetch(`${net.layout.url(net.layout.ports.gateway)}/v1/credits`, { headers: { authorization: `Bearer ${net.demoKey}` } })).json()) as { balance: string }).balance);
+    const before = await credits();
+    for (const name of net.supervisor.names().filter((n) => n !== 'localnet')) {
+      const pid = net.supervisor.pid(name);
+      const inFlight = traffic.chat(`Drill ${name}`, 'open', 16);
+      await new Promise((r) => setTimeout(r, 300));
+      net.supervisor.kill9(name);
+      await net.supervisor.waitBack(name, pid);
+      let a = await inFlight;
+      // A request whose gateway died with it is retried once the gateway is back.
+      if (!a) a = await traffic.chat(`Drill ${name} again`, 'open', 16);
+      assert.ok(a && a.text.length > 0, `a request around the kill of ${name} was answered: ${JSON.stringify(traffic.refusals.at(-1))}`);
+    }
+    // Every job ends on chain: answered ones finalize, abandoned ones expire and refund.
+    await net.chain.warp(700);
+    await until('every job to end', async () => (await sdk.queryJobs(net.chain.transport)).length === 0, 300_000);
+    // Credits: each answered request costs at most its price (2 credits on the open tier); a job
+    // lost or charged twice would show as more. The gateway's books follow the chain.
+    const maxCharge = BigInt(traffic.answers.length) * 2n;
+    await until('the gateway to settle its holds', async () => {
+      const r = (await (await fetch(`${net.layout.url(net.layout.ports.gateway)}/v1/credits`, { headers: { authorization: `Bearer ${net.demoKey}` } })).json()) as { held: string };
+      return r.held === '0';
+    }, 120_000);
+    const spent = before - (await credits());
+    assert.ok(spent > 0n && spent <= maxCharge, `spent ${spent} credits for ${traffic.answers.length} answers (at most ${maxCharge})`);
+    assert.equal((await conservation(net.chain)).holds, true, 'the vault is still conserved');
+  });
+});
