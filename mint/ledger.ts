@@ -223,6 +223,18 @@ export class Ledger {
     return rows.map(toSignature);
   }
 
+  /** The signatures stored for operation `id`, if they were made for exactly these outputs (a retried request). */
+  storedSignatures(id: string, outputs: unknown): BlindSignature[] | null {
+    if (!Array.isArray(outputs)) return null;
+    const rows = this.store.prepare('SELECT b_, amount, keyset_id, c_, dleq_e, dleq_s FROM promises WHERE op_id = ? ORDER BY seq').all(id) as PromiseRow[];
+    if (rows.length === 0 || rows.length !== outputs.length) return null;
+    const same = rows.every((r, i) => {
+      const o = outputs[i] as { B_?: unknown; amount?: unknown } | null;
+      return typeof o?.B_ === 'string' && o.B_.toLowerCase() === r.b_ && o.amount === r.amount;
+    });
+    return same ? rows.map(toSignature) : null;
+  }
+
   /** NUT-03 swap: inputs for new outputs of the same total. */
   swap(inputs: unknown, outputs: unknown): BlindSignature[] {
     const { proofs, ys, total } = this.verifyInputs(inputs);

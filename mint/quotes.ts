@@ -130,7 +130,12 @@ export class Quotes {
   async mint(body: unknown): Promise<BlindSignature[]> {
     const b = (body ?? {}) as { quote?: unknown; outputs?: unknown };
     const q = await this.refreshMintQuote(b.quote);
-    if (q.state === 'ISSUED') throw new MintError(CODES.quoteIssued, 'tokens were already issued for this quote');
+    if (q.state === 'ISSUED') {
+      // The same request again (its answer was lost): the same signatures.
+      const again = this.ledger.storedSignatures(`mint_${q.quote}`, b.outputs);
+      if (again) return again;
+      throw new MintError(CODES.quoteIssued, 'tokens were already issued for this quote');
+    }
     if (q.state !== 'PAID') throw new MintError(CODES.quoteNotPaid, 'quote is not paid yet');
     return this.ledger.signPaid(b.outputs, q.amount, `mint_${q.quote}`, () => {
       const changed = this.db.prepare("UPDATE mint_quotes SET state = 'ISSUED' WHERE id = ? AND state = 'PAID'").run(q.quote).changes;
