@@ -84,6 +84,17 @@ describe('cli: Solana CLI habits', () => {
     assert.match(two.stderr, /^error: --print-only and --sign-only cannot be combined/);
   });
 
+  it('programs log `Instruction: <Name>` first, as Anchor programs do', async () => {
+    const r = await fx.run(['credits', 'buy', '1', '-k', aliceKey, '--simulate', '--output', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const logs = (JSON.parse(r.stdout) as { tx: { logs: string[] } }).tx.logs;
+    const invoke = logs.findIndex((l) => / invoke \[1\]$/.test(l) && !l.startsWith('Program ComputeBudget'));
+    assert.equal(logs[invoke + 1], 'Program log: Instruction: BuyCredits', logs.join('\n'));
+    const stake = await fx.run(['stake', '1', '-k', aliceKey, '--simulate', '--output', 'json']);
+    assert.equal(stake.code, 0, stake.stderr);
+    assert.ok((JSON.parse(stake.stdout) as { tx: { logs: string[] } }).tx.logs.includes('Program log: Instruction: Stake'));
+  });
+
   it('read-only commands with a bad -k say what is wrong with the file', async () => {
     const garbage = join(fx.home, 'garbage.json');
     writeFileSync(garbage, 'not a keypair');

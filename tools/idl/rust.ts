@@ -294,6 +294,11 @@ export function buildRustInterface(spec: ProgramSpec, programId: PublicKey): str
     const d = Buffer.from(discriminator('global', ix.name)).readBigUInt64LE();
     L.push(`    pub const ${screamingSnake(ix.name)}: u64 = 0x${d.toString(16).padStart(16, '0')};`);
   }
+  // Anchor's dispatch logs the instruction's name first; explorers and log parsers key on it.
+  L.push('', '    /// Logs `Instruction: <Name>` for a known discriminator, as Anchor\'s dispatch does.');
+  L.push('    #[inline(always)]', '    pub fn log_name(discriminator: u64) {', '        let line = match discriminator {');
+  for (const ix of spec.instructions) L.push(`            ${screamingSnake(ix.name)} => "Instruction: ${ix.name.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}",`);
+  L.push('            _ => return,', '        };', '        peer_runtime::log::log(line);', '    }');
   L.push('}', '', '/// Custom errors, codes from 6000 (logged the way Anchor logs them).', 'pub mod errors {');
   L.push('    use peer_runtime::ErrorInfo;');
   spec.errors.forEach((e, i) => {

@@ -126,6 +126,48 @@ pub mod instruction {
     pub const CLOSE_VOTE: u64 = 0x3b85efaaf9579889;
     pub const REGISTER_ENCLAVE: u64 = 0xa88d9134ebfbaed4;
     pub const SUBMIT_CONFIDENTIAL_RESULT: u64 = 0x8fe1c634c26c3f7c;
+
+    /// Logs `Instruction: <Name>` for a known discriminator, as Anchor's dispatch does.
+    #[inline(always)]
+    pub fn log_name(discriminator: u64) {
+        let line = match discriminator {
+            INITIALIZE_CONFIG => "Instruction: InitializeConfig",
+            UPDATE_CONFIG => "Instruction: UpdateConfig",
+            REGISTER_WORKER => "Instruction: RegisterWorker",
+            UPDATE_WORKER => "Instruction: UpdateWorker",
+            BOND => "Instruction: Bond",
+            REQUEST_UNBOND => "Instruction: RequestUnbond",
+            WITHDRAW_UNBONDED => "Instruction: WithdrawUnbonded",
+            PAUSE_WORKER => "Instruction: PauseWorker",
+            RESUME_WORKER => "Instruction: ResumeWorker",
+            CLOSE_WORKER => "Instruction: CloseWorker",
+            CLAIM_EARNINGS => "Instruction: ClaimEarnings",
+            BUY_CREDITS => "Instruction: BuyCredits",
+            REDEEM_CREDITS => "Instruction: RedeemCredits",
+            POST_JOB => "Instruction: PostJob",
+            CANCEL_JOB => "Instruction: CancelJob",
+            ASSIGN_JOB => "Instruction: AssignJob",
+            CLAIM_JOB => "Instruction: ClaimJob",
+            SUBMIT_RESULT => "Instruction: SubmitResult",
+            EXPIRE_JOB => "Instruction: ExpireJob",
+            FINALIZE_JOB => "Instruction: FinalizeJob",
+            SWEEP_FEES => "Instruction: SweepFees",
+            ADD_MATCHER => "Instruction: AddMatcher",
+            REMOVE_MATCHER => "Instruction: RemoveMatcher",
+            REGISTER_VALIDATOR => "Instruction: RegisterValidator",
+            DEREGISTER_VALIDATOR => "Instruction: DeregisterValidator",
+            CLOSE_VALIDATOR => "Instruction: CloseValidator",
+            CHALLENGE_JOB => "Instruction: ChallengeJob",
+            COMMIT_VOTE => "Instruction: CommitVote",
+            REVEAL_VOTE => "Instruction: RevealVote",
+            RESOLVE_CHALLENGE => "Instruction: ResolveChallenge",
+            CLOSE_VOTE => "Instruction: CloseVote",
+            REGISTER_ENCLAVE => "Instruction: RegisterEnclave",
+            SUBMIT_CONFIDENTIAL_RESULT => "Instruction: SubmitConfidentialResult",
+            _ => return,
+        };
+        peer_runtime::log::log(line);
+    }
 }
 
 /// Custom errors, codes from 6000 (logged the way Anchor logs them).

@@ -25,6 +25,7 @@ fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8
     let Some((discriminator, args)) = data.split_first_chunk::<8>() else {
         return Err(fail(&anchor::INSTRUCTION_MISSING));
     };
+    instruction::log_name(u64::from_le_bytes(*discriminator));
     match u64::from_le_bytes(*discriminator) {
         instruction::INITIALIZE_CONFIG => instructions::initialize_config::process(program_id, accounts, args),
         instruction::UPDATE_CONFIG => instructions::update_config::process(accounts, args),

@@ -54,6 +54,25 @@ pub mod instruction {
     pub const CLOSE_STAKER: u64 = 0x3e2a0182857e0f8f;
     pub const UPDATE_REWARDS: u64 = 0x5ab04d572a7c26bc;
     pub const SWEEP_UNALLOCATED: u64 = 0xec49a984f21f8d17;
+
+    /// Logs `Instruction: <Name>` for a known discriminator, as Anchor's dispatch does.
+    #[inline(always)]
+    pub fn log_name(discriminator: u64) {
+        let line = match discriminator {
+            INITIALIZE => "Instruction: Initialize",
+            UPDATE_CONFIG => "Instruction: UpdateConfig",
+            OPEN_STAKER => "Instruction: OpenStaker",
+            STAKE => "Instruction: Stake",
+            REQUEST_UNSTAKE => "Instruction: RequestUnstake",
+            WITHDRAW => "Instruction: Withdraw",
+            CLAIM_REWARDS => "Instruction: ClaimRewards",
+            CLOSE_STAKER => "Instruction: CloseStaker",
+            UPDATE_REWARDS => "Instruction: UpdateRewards",
+            SWEEP_UNALLOCATED => "Instruction: SweepUnallocated",
+            _ => return,
+        };
+        peer_runtime::log::log(line);
+    }
 }
 
 /// Custom errors, codes from 6000 (logged the way Anchor logs them).

@@ -25,6 +25,7 @@ fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8
     let Some((discriminator, args)) = data.split_first_chunk::<8>() else {
         return Err(fail(&anchor::INSTRUCTION_MISSING));
     };
+    instruction::log_name(u64::from_le_bytes(*discriminator));
     match u64::from_le_bytes(*discriminator) {
         instruction::STAKE => instructions::stake::process(accounts, args),
         instruction::CLAIM_REWARDS => instructions::claim_rewards::process(accounts, args),
