@@ -16,6 +16,7 @@ import type { PeerContext } from '../sdk/src/context';
 import { enclaveEncryptionKeypair } from '../sdk/src/crypto/envelope';
 import { registerEnclave } from '../sdk/src/flows/worker';
 import { findConfigPda, findWorkerPda } from '../sdk/src/pda';
+import * as attestation from '../attestation';
 import type { EnclaveSigner } from './jobs';
 
 export const DEV_ENCLAVE_LABEL = 'DEV enclave: NOT hardware-attested';
@@ -63,15 +64,9 @@ interface AttestationSurface {
   }>;
 }
 
-/** attestation/'s public surface (index.ts), loaded lazily: only confidential workers need it. */
-async function attestationSurface(): Promise<AttestationSurface | null> {
-  try {
-    const path = '../attestation';
-    const mod = (await import(path)) as Partial<AttestationSurface>;
-    return typeof mod.openEnclave === 'function' ? (mod as AttestationSurface) : null;
-  } catch {
-    return null;
-  }
+/** attestation/'s public surface (index.ts). */
+async function attestationSurface(): Promise<AttestationSurface> {
+  return attestation as unknown as AttestationSurface;
 }
 
 const raws = new WeakMap<WorkerEnclave, RawEnclave>();
