@@ -166,6 +166,19 @@ async function until(what: string, cond: () => Promise<boolean>, ms: number): Pr
   }
 }
 
+/** Whether a validator logged a matching re-execution of the job (its JSON log). */
+function auditedOk(layout: Layout, job: string): boolean {
+  for (const name of layout.validatorNames()) {
+    try {
+      const log = readFileSync(`${layout.logDir}/${name}.log`, 'utf8');
+      if (log.split('\n').some((l) => l.includes('"action":"audit.ok"') && l.includes(job))) return true;
+    } catch {
+      // not written yet
+    }
+  }
+  return false;
+}
+
 /** The demo's traffic; prints the timeline as it goes. */
 export async function driveTraffic(net: Network, say: (line: string) => void): Promise<TrafficReport> {
   const { chain, layout } = net;
@@ -198,11 +211,20 @@ export async function driveTraffic(net: Network, say: (line: string) => void): P
     const a = await traffic.auditedJob(chain, w('client'), cheaterPda, profile, net.registry, `Audit me ${i}`);
     show(a);
     if (!a) continue;
-    // A validator re-executes and challenges a mismatch inside the window; give it that long.
+    // A validator re-executes: a match is logged as audit.ok, a mismatch becomes a challenge.
+    let verdict: 'challenged' | 'ok' | null = null;
     try {
-      await until('a challenge', async () => (await sdk.queryChallenges(chain.transport, { worker: cheaterPda })).length > 0, 45_000);
+      await until('the audit', async () => {
+        if ((await sdk.queryChallenges(chain.transport, { worker: cheaterPda })).length > 0) verdict = 'challenged';
+        else if (auditedOk(layout, a.job)) verdict = 'ok';
+        return verdict !== null;
+      }, 120_000);
     } catch {
-      continue; // this answer was honest (the cheat is random), or the audit is slow: try another job
+      continue;
+    }
+    if (verdict === 'ok') {
+      say(`  ✓ audit of job ${a.job.slice(0, 8)}: re-execution matches (this time the cheater answered honestly)`);
+      continue;
     }
     for (const c of await sdk.queryChallenges(chain.transport, { worker: cheaterPda })) challenged.push(c.data.job.toBase58());
   }
