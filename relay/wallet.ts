@@ -87,8 +87,10 @@ export class ProxyWallet {
   }
 
   /** After a crash: proofs for every output the mint signed but we never stored (NUT-09). */
-  async recoverPending(): Promise<number> {
-    const rows = this.store.prepare('SELECT b_, batch, id, amount, secret, r FROM pending_outputs').all() as { b_: string; batch: string; id: string; amount: number; secret: string; r: string }[];
+  async recoverPending(batch?: string): Promise<number> {
+    const rows = (batch === undefined
+      ? this.store.prepare('SELECT b_, batch, id, amount, secret, r FROM pending_outputs').all()
+      : this.store.prepare('SELECT b_, batch, id, amount, secret, r FROM pending_outputs WHERE batch = ?').all(batch)) as { b_: string; batch: string; id: string; amount: number; secret: string; r: string }[];
     if (rows.length === 0) return 0;
     const restored = await this.mint.restore(rows.map((r) => ({ amount: r.amount, id: r.id, B_: r.b_ })));
     let recovered = 0;
@@ -101,7 +103,8 @@ export class ProxyWallet {
       recovered += proof.amount;
     }
     // Outputs the mint never signed belong to a request that never happened: drop them.
-    this.store.prepare('DELETE FROM pending_outputs').run();
+    if (batch === undefined) this.store.prepare('DELETE FROM pending_outputs').run();
+    else this.forget(batch);
     return recovered;
   }
 
@@ -161,6 +164,10 @@ export class ProxyWallet {
   /** A refused payment: asks the mint about this reservation's proofs; spent ones go, the rest are ready again. */
   async resolve(r: Reservation): Promise<void> {
     const states = await this.mint.checkState(r.proofs).catch(() => null);
+    if (!states) return; // the mint is unreachable: stay reserved, reconcile() decides at the next start
+    // Spent although refused (e.g. a retry after a lost answer): the change, if the mint signed
+    // it, comes back through NUT-09 restore.
+    if (states?.some((st) => st.state === 'SPENT')) await this.recoverPending(r.payment).catch(() => 0);
     this.store.transaction(() => {
       r.proofs.forEach((p, i) => {
         if (states?.[i]?.state === 'SPENT') this.store.prepare('DELETE FROM proofs WHERE secret = ?').run(p.secret);
