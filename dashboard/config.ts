@@ -1,0 +1,129 @@
+/**
+ * The dashboard's configuration: a YAML file, `PEER_DASHBOARD_*` environment variables and flags
+ * (flags > env > file > defaults), validated once at start; a bad value is one ConfigError line.
+ */
+import { PublicKey } from '@solana/web3.js';
+import { ConfigError, loadConfig, type ConfigOf, type Schema } from '../service-kit/config';
+
+export const dashboardSchema = {
+  cluster: { type: 'string', default: 'localnet', doc: 'RPC: localnet, devnet, testnet, mainnet-beta (or l/d/t/m) or an http(s) URL' },
+  ws_url: { type: 'string', default: '', doc: 'PubSub WebSocket URL (default: the RPC URL with ws and port + 1, as web3.js does)' },
+  commitment: { type: 'enum', values: ['confirmed', 'finalized'], default: 'confirmed', doc: 'commitment of what the dashboard reads' },
+  market_program: { type: 'string', default: '', doc: "peer_market program id (default: the SDK's)" },
+  staking_program: { type: 'string', default: '', doc: "peer_staking program id (default: the SDK's)" },
+  host: { type: 'string', default: '127.0.0.1', doc: 'HTTP host (0.0.0.0 to serve the local network)' },
+  port: { type: 'int', default: 8090, min: 0, max: 65_535, doc: 'HTTP port (0: any free port)' },
+  store: { type: 'string', default: '.dashboard/index.sqlite', doc: 'SQLite index of observed transactions and job transitions (survives restarts)' },
+  poll_ms: { type: 'int', default: 2_000, min: 50, max: 600_000, doc: 'polling interval (WebSocket notifications wake it sooner)' },
+  subscriptions: { type: 'bool', default: true, doc: 'wake on logsSubscribe notifications (polling always runs as the fallback)' },
+  backfill_limit: { type: 'int', default: 2_000, min: 0, max: 100_000, doc: 'most past transactions indexed per program on a fresh index' },
+  models: { type: 'list', default: [], doc: 'model names to show instead of their on-chain ids (sha256 of the name)' },
+  gateway_url: { type: 'string', default: '', doc: "a gateway's URL: enables the live page's demo-job button" },
+  gateway_api_key: { type: 'string', default: '', secret: true, doc: 'API key the demo button spends credits with' },
+  log_format: { type: 'enum', values: ['text', 'json'], default: 'text', doc: 'log line format' },
+} satisfies Schema;
+
+export type DashboardConfig = ConfigOf<typeof dashboardSchema>;
+
+const MONIKERS: Record<string, string> = {
+  localnet: 'http://127.0.0.1:8899',
+  l: 'http://127.0.0.1:8899',
+  devnet: 'https://api.devnet.solana.com',
+  d: 'https://api.devnet.solana.com',
+  testnet: 'https://api.testnet.solana.com',
+  t: 'https://api.testnet.solana.com',
+  'mainnet-beta': 'https://api.mainnet-beta.solana.com',
+  m: 'https://api.mainnet-beta.solana.com',
+};
+
+export interface ResolvedDashboard {
+  rpcUrl: string;
+  wsUrl: string;
+  marketProgram: PublicKey | null;
+  stakingProgram: PublicKey | null;
+  gatewayUrl: string | null;
+  gatewayApiKey: string | null;
+}
+
+function resolveCluster(value: string): string {
+  const moniker = MONIKERS[value];
+  if (moniker) return moniker;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`cluster must be localnet, devnet, testnet, mainnet-beta or an http(s) URL, got ${JSON.stringify(value.slice(0, 60))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`cluster must be an http(s) URL, got ${url.protocol}`);
+  return value;
+}
+
+/** web3.js' rule: the WebSocket is the RPC URL with ws(s) and the next port. */
+export function defaultWsUrl(rpcUrl: string): string {
+  const url = new URL(rpcUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (url.port) url.port = String(Number(url.port) + 1);
+  return url.toString().replace(/\/$/, '');
+}
+
+function programId(key: string, value: string): PublicKey | null {
+  if (!value) return null;
+  try {
+    return new PublicKey(value);
+  } catch {
+    throw new ConfigError(`${key} must be a base58 address, got ${JSON.stringify(value.slice(0, 60))}`);
+  }
+}
+
+export function resolveDashboard(config: DashboardConfig): ResolvedDashboard {
+  const rpcUrl = resolveCluster(config.cluster);
+  let wsUrl = config.ws_url;
+  if (wsUrl) {
+    let ok = false;
+    try {
+      const u = new URL(wsUrl);
+      ok = u.protocol === 'ws:' || u.protocol === 'wss:';
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError(`ws_url must be a ws(s) URL, got ${JSON.stringify(wsUrl.slice(0, 60))}`);
+  } else {
+    wsUrl = defaultWsUrl(rpcUrl);
+  }
+  const gatewayUrl = config.gateway_url || null;
+  if (gatewayUrl) {
+    let ok = false;
+    try {
+      const u = new URL(gatewayUrl);
+      ok = u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError(`gateway_url must be an http(s) URL, got ${JSON.stringify(gatewayUrl.slice(0, 60))}`);
+  }
+  const gatewayApiKey = config.gateway_api_key || null;
+  if (gatewayUrl && !gatewayApiKey) throw new ConfigError('gateway_url is set but gateway_api_key is empty (the demo button needs both)');
+  for (const m of config.models) {
+    if (m.length === 0 || m.length > 200) throw new ConfigError('models: each model name is 1 to 200 characters');
+  }
+  return {
+    rpcUrl,
+    wsUrl,
+    marketProgram: programId('market_program', config.market_program),
+    stakingProgram: programId('staking_program', config.staking_program),
+    gatewayUrl,
+    gatewayApiKey,
+  };
+}
+
+export interface LoadDashboardOptions {
+  file?: string;
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Loads, validates and resolves the configuration (ConfigError on the first bad value). */
+export function loadDashboardConfig(opts: LoadDashboardOptions = {}): { config: DashboardConfig; resolved: ResolvedDashboard } {
+  const config = loadConfig({ service: 'dashboard', schema: dashboardSchema, file: opts.file, flags: opts.flags, env: opts.env ?? process.env });
+  return { config, resolved: resolveDashboard(config) };
+}
