@@ -15,6 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localnetPrograms, REPO_ROOT } from '../tools/workspace';
 import { bootstrap, type BootstrapResult } from './deploy/bootstrap';
+import { publishIdl, type IdlAction } from './deploy/idl';
 import { clusterKind, DEFAULT_KEYPAIR, expandHome, readKeypair, resolveUrl, writeKeypair, type ClusterKind } from './deploy/cluster';
 import { deployCost, deployProgram, waitForSlotAfter, type ProgramResult, type ProgramSpec } from './deploy/programs';
 import { airdrop, TxSender } from './deploy/send';
@@ -31,6 +32,8 @@ export interface DeployOptions {
   idlDir?: string;
   /** Run the bootstrap after deploying (default true). */
   bootstrap?: boolean;
+  /** Publish each program's IDL on-chain, as `anchor idl init` does (default true). */
+  idl?: boolean;
   usdcMint?: PublicKey;
   peerMint?: PublicKey;
   walletsDir?: string;
@@ -44,6 +47,8 @@ export interface DeployResult {
   url: string;
   payer: PublicKey;
   programs: ProgramResult[];
+  /** On-chain IDLs (programs with an IDL in idlDir). */
+  idls: { name: string; address: PublicKey; action: IdlAction; bytes: number }[];
   bootstrap: BootstrapResult | null;
 }
 
@@ -123,10 +128,21 @@ export async function deployAll(opts: DeployOptions): Promise<DeployResult> {
   const lastSlot = Math.max(-1, ...results.map((r) => r.slot ?? -1));
   if (lastSlot >= 0) await waitForSlotAfter(connection, lastSlot);
 
+  const idlDir = opts.idlDir ?? join(REPO_ROOT, 'target/idl');
+  const idls: DeployResult['idls'] = [];
+  if (opts.idl ?? true) {
+    for (const p of programs) {
+      const idl = readIdl(idlDir, p.name);
+      if (!idl) continue;
+      const r = await publishIdl(connection, sender, payer, p.programKeypair.publicKey, idl);
+      log(`idl ${r.action.padEnd(11)} ${p.name.padEnd(14)} ${r.address.toBase58()}  ${r.bytes} bytes compressed`);
+      idls.push({ name: p.name, ...r });
+    }
+  }
+
   let boot: BootstrapResult | null = null;
   if (opts.bootstrap ?? true) {
     log('bootstrap');
-    const idlDir = opts.idlDir ?? join(REPO_ROOT, 'target/idl');
     boot = await bootstrap(sender, {
       cluster,
       programs: programs.map((p) => ({ name: p.name, programId: p.programKeypair.publicKey, idl: readIdl(idlDir, p.name) })),
@@ -136,7 +152,7 @@ export async function deployAll(opts: DeployOptions): Promise<DeployResult> {
       log,
     });
   }
-  return { cluster, url: opts.url, payer: payer.publicKey, programs: results, bootstrap: boot };
+  return { cluster, url: opts.url, payer: payer.publicKey, programs: results, idls, bootstrap: boot };
 }
 
 // ---- CLI ------------------------------------------------------------------------------------

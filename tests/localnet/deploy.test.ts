@@ -53,7 +53,7 @@ describe('localnet: migrations/deploy.ts through the upgradeable loader', () => 
 
   it('deploys a program through buffer, chunked writes and DeployWithMaxDataLen', async () => {
     // peer_staking's code at peer_market's address: the upgrade below replaces it.
-    first = await deployAll({ url: net.rpcUrl, payer, programs: [{ ...market!, elf: staking!.elf }], bootstrap: false });
+    first = await deployAll({ url: net.rpcUrl, payer, programs: [{ ...market!, elf: staking!.elf }], bootstrap: false, idl: false }); // wrong code on purpose: no IDL
     assert.equal(first.cluster, 'localnet');
     const [r] = first.programs;
     assert.equal(r.action, 'deployed');

@@ -22,6 +22,7 @@ fn process_instruction(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8
     if !pubkey_eq(program_id, &interface::ID) {
         return Err(fail(&anchor::DECLARED_PROGRAM_ID_MISMATCH));
     }
+    if let Some(result) = peer_runtime::idl::dispatch(program_id, accounts, data) { return result; }
     let Some((discriminator, args)) = data.split_first_chunk::<8>() else {
         return Err(fail(&anchor::INSTRUCTION_MISSING));
     };

@@ -23,6 +23,7 @@ pub mod entrypoint;
 pub mod error;
 pub mod event;
 pub mod hash;
+pub mod idl;
 pub mod instructions_sysvar;
 pub mod loader;
 pub mod log;
