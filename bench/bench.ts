@@ -22,6 +22,7 @@ import { measureStaking } from './staking';
 import { measureVerification } from './verification';
 import { measureGateway } from './gateway';
 import { measureWorker } from './worker';
+import { printReport, simulate } from './simulate';
 
 /** initialize_config and update_config (the rest of the market is in market.ts). */
 async function measureConfig(rows: CuRow[]): Promise<void> {
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
   const privacy = await measurePrivacy();
   const gateway = await measureGateway();
   const worker = await measureWorker();
+  // the trust-economics simulation, small (npm run simulate runs the full 10,000-job one)
+  const economics = await simulate({ jobs: 300, cheaterJobs: 100 });
 
   section(`Build: toolchain + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
   console.table(sizes);
@@ -79,6 +82,8 @@ async function main(): Promise<void> {
   section(`Worker: the demo model direct vs through the endpoint (loaded model: ${worker.model.rssMiB} MiB RSS, load ${worker.model.loadMs} ms)`);
   console.table(worker.rows);
   console.table(worker.overhead);
+  section('Trust economics (bench/simulate.ts, small run; `npm run simulate` for 10,000 jobs)');
+  printReport(economics);
 
   const outDir = join(REPO_ROOT, '.bench');
   mkdirSync(outDir, { recursive: true });
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
     attestation,
     privacy,
     worker,
+    economics,
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
   console.log(`\nwrote ${join('.bench', 'results.json')}`);

@@ -8,6 +8,7 @@ import type { PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
 import * as sdk from '../../sdk/src';
 import { isPeerStakingError } from '../../sdk/src';
+import { updateRewards } from '../../sdk/src/instructions/staking';
 import { PEER, sdkFixture, USDC, type Actor, type SdkFixture } from './helpers';
 
 describe('sdk: staker flows', () => {
@@ -42,6 +43,10 @@ describe('sdk: staker flows', () => {
 
   it('reports claimable rewards exactly as a claim pays them, before any accrual', async () => {
     await depositRewards(10n * USDC + 7n);
+    // an accrual starts the reward stream, which releases the deposit over reward_stream_secs
+    await sdk.sendInstructions(funder.ctx, [updateRewards({}, {})]);
+    assert.equal((await sdk.stakerStatus(alice.ctx)).claimable, 0n, 'nothing released yet');
+    await fx.warp(sdk.defaultPoolParams().rewardStreamSecs);
     const a = await sdk.stakerStatus(alice.ctx);
     const b = await sdk.stakerStatus(bob.ctx);
     assert.equal(a.claimable, 8_000_005n, '4/5 of 10.000007, rounded down');
@@ -79,7 +84,8 @@ describe('sdk: staker flows', () => {
     await sdk.submitResult(w.ctx, { job: posted.job, output: 'o' });
     await sdk.finalizeJob(client.ctx, { job: posted.job });
     const before = await sdk.stakerStatus(bob.ctx);
-    await sdk.sweepFees(client.ctx);
+    await sdk.sendInstructions(client.ctx, sdk.sweepFeesInstructions(await sdk.marketInfo(client.ctx), client.ctx.programs));
+    await fx.warp(sdk.defaultPoolParams().rewardStreamSecs);
     // Fee 1 USDC: margin 30%, stakers 80% of it = 0.24 USDC, bob holds 100/350 of the stake.
     const after = await sdk.stakerStatus(bob.ctx);
     assert.equal(after.claimable - before.claimable, (240_000n * 100n) / 350n);

@@ -63,9 +63,15 @@ describe('sdk: validator flows', () => {
     const resolved = sdk.parseMarketEvents(res.tx.logs).find((e) => e.name === 'challengeResolved');
     assert.ok(resolved && resolved.name === 'challengeResolved');
     assert.equal(resolved.data.outcome, 'workerWon');
-    assert.equal(resolved.data.burned, sdk.defaultMarketParams().challengeBond);
+    // the challenge bond is the base bond plus the job's value (10 credits at peer_per_credit);
+    // voter_reward_bps of it goes to the winning voters, the rest is burned
+    const params = sdk.defaultMarketParams();
+    const bond = params.challengeBond + 10n * params.peerPerCredit;
+    const pot = (bond * BigInt(params.voterRewardBps)) / 10_000n;
+    assert.equal(resolved.data.voterPot, pot);
+    assert.equal(resolved.data.burned, bond - pot);
     const s = await sdk.validatorStatus(validators[0].ctx);
-    assert.deepEqual([s.data!.bond, s.data!.challengesLost], [1_100n * PEER, 1n]);
+    assert.deepEqual([s.data!.bond, s.data!.challengesLost], [1_200n * PEER - bond, 1n]);
     for (const v of validators.slice(1)) await sdk.closeVote(v.ctx, { challenge: ch.challenge });
     assert.equal((await sdk.queryVotes(fx.transport, ch.challenge)).length, 0);
   });
@@ -88,6 +94,8 @@ describe('sdk: validator flows', () => {
     assert.equal((await sdk.validatorStatus(validators[1].ctx)).data!.bond, bondBefore + resolved.data.challengerReward);
     assert.equal((await sdk.jobState(client.ctx, posted.job)).status, 'closed');
     assert.equal((await sdk.creditBalance(client.ctx)).balance, credits + 10n, 'refunded');
+    // the voters close their votes (their bond stays locked until they do) and are paid
+    for (const v of [validators[0], validators[2], validators[3]]) await sdk.closeVote(v.ctx, { challenge: ch.challenge });
   });
 
   it('deregisters, waits the cooldown, and closes', async () => {

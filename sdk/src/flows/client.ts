@@ -103,7 +103,19 @@ export async function creditBalance(ctx: PeerContext, owner: PublicKey = ctx.wal
 // ---- jobs ---------------------------------------------------------------------------------------
 
 /** Whether a worker can take a job of this tier/model/price now (the program's eligibility rules). */
-export function workerEligibility(worker: Worker, config: Config, job: { tier: Tier; model: Uint8Array; maxPrice: bigint }): string | null {
+export function workerEligibility(
+  worker: Worker,
+  config: Config,
+  job: {
+    tier: Tier;
+    model: Uint8Array;
+    maxPrice: bigint;
+    /** The job's client: a worker never serves its own authority (SelfDealing). */
+    client?: PublicKey;
+    /** Confidential tier: the measurement the job names (the worker's attestation must match). */
+    measurement?: Uint8Array;
+  },
+): string | null {
   const t = tierIndex(job.tier);
   const s = worker.settings;
   if (worker.paused) return 'paused';
@@ -112,6 +124,10 @@ export function workerEligibility(worker: Worker, config: Config, job: { tier: T
   if (s.prices[t] > job.maxPrice) return `price ${s.prices[t]} is above the max price ${job.maxPrice}`;
   if (worker.activeJobs >= s.capacity) return 'at capacity';
   if (worker.bond - worker.unbonding < config.params.minBond[t]) return 'bond below the tier minimum';
+  if (job.client && worker.authority.equals(job.client)) return 'is the client\'s own worker';
+  if (job.tier === 'confidential' && job.measurement && !Buffer.from(worker.enclaveMeasurement).equals(Buffer.from(job.measurement))) {
+    return 'its enclave is attested for another measurement';
+  }
   return null;
 }
 
@@ -229,7 +245,7 @@ export async function postJob(ctx: PeerContext, input: PostJobInput, opts?: Send
     const config = configAccount.fromRecord(cfg, { programId }).data;
     const t = tierIndex(tier);
     const eligible = (await queryWorkers(ctx.transport, { paused: false }, { programId }))
-      .filter((w) => workerEligibility(w.data, config, { tier, model, maxPrice: input.maxPrice }) === null)
+      .filter((w) => workerEligibility(w.data, config, { tier, model, maxPrice: input.maxPrice, client, measurement: input.measurement }) === null)
       .sort((a, b) => (a.data.settings.prices[t] < b.data.settings.prices[t] ? -1 : a.data.settings.prices[t] > b.data.settings.prices[t] ? 1 : 0));
     if (eligible.length === 0) throw new ValidationError(`no eligible worker serves ${tier} jobs for model ${toHex(model).slice(0, 16)}… at ${input.maxPrice} credits or less`);
     worker = eligible[0];

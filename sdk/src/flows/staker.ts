@@ -75,17 +75,45 @@ export async function claimRewards(ctx: PeerContext, input: { destination?: Publ
 const ONE = 1n << 64n;
 const fx = (v: U64F64): bigint => (v.int << 64n) + v.frac;
 
-/** The pool's reward-per-share after accruing what sits unaccounted in the reward vault (exactly as `accrue`). */
-export function accruedRewardPerShare(pool: Pool, rewardVaultBalance: bigint): bigint {
+/** What the reward stream releases at `now` from `remaining` (linear until `end`, floored; as the program). */
+function streamDue(remaining: bigint, end: bigint, last: bigint, now: bigint): bigint {
+  if (remaining === 0n) return 0n;
+  if (now >= end) return remaining;
+  if (now <= last) return 0n;
+  return (remaining * (now - last)) / (end - last);
+}
+
+/**
+ * USDC an accrual at `now` would release to stakers (exactly as the program's `accrue`): what
+ * the stream owes up to now, then the new vault balance joins the stream (released at once when
+ * `reward_stream_secs` is 0). Without `now`, no time passes since the pool's last update.
+ */
+export function releasedRewards(pool: Pool, rewardVaultBalance: bigint, now: bigint = pool.streamUpdatedAt): bigint {
+  const received = rewardVaultBalance - pool.accountedRewards;
+  let remaining = pool.streamRemaining;
+  if (received <= 0n && remaining === 0n) return 0n;
+  let last = pool.streamUpdatedAt;
+  let released = streamDue(remaining, pool.streamEnd, last, now);
+  remaining -= released;
+  if (received > 0n) {
+    remaining += received;
+    last = now;
+    released += streamDue(remaining, now + BigInt(pool.params.rewardStreamSecs), last, now);
+  }
+  return released;
+}
+
+/** The pool's reward-per-share after an accrual at `now` (exactly as `accrue`). */
+export function accruedRewardPerShare(pool: Pool, rewardVaultBalance: bigint, now?: bigint): bigint {
   const acc = fx(pool.rewardPerShare);
-  const amount = rewardVaultBalance - pool.accountedRewards;
+  const amount = releasedRewards(pool, rewardVaultBalance, now);
   if (amount <= 0n || pool.totalStaked === 0n) return acc;
   return acc + ((amount << 64n) + pool.rewardCarry) / pool.totalStaked;
 }
 
-/** USDC base units a staker can claim now (whole units of its exact 64.64 rewards). */
-export function claimableRewards(pool: Pool, staker: Staker, rewardVaultBalance: bigint): bigint {
-  const rps = accruedRewardPerShare(pool, rewardVaultBalance);
+/** USDC base units a staker can claim at `now` (whole units of its exact 64.64 rewards). */
+export function claimableRewards(pool: Pool, staker: Staker, rewardVaultBalance: bigint, now?: bigint): bigint {
+  const rps = accruedRewardPerShare(pool, rewardVaultBalance, now);
   const earned = staker.active * (rps - fx(staker.rewardPerSharePaid));
   return (fx(staker.rewardsOwed) + earned) / ONE;
 }
@@ -129,7 +157,7 @@ export async function stakerStatus(ctx: PeerContext, owner: PublicKey = ctx.wall
     active,
     cooling,
     withdrawableIn: cooling === 0n || !data ? null : data.cooldownEndsAt > now ? data.cooldownEndsAt - now : 0n,
-    claimable: data ? claimableRewards(poolData, data, vault) : 0n,
+    claimable: data ? claimableRewards(poolData, data, vault, now) : 0n,
     shareBps: poolData.totalStaked === 0n ? 0 : Number((active * 10_000n) / poolData.totalStaked),
     now,
   };
