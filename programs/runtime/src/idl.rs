@@ -175,7 +175,8 @@ fn write(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> ProgramR
         drop(data);
         return refuse("idl: the account is too small for this write (resize it first)", ProgramError::ACCOUNT_DATA_TOO_SMALL);
     }
-    data[HEADER + prev..end].copy_from_slice(chunk);
+    // SAFETY: HEADER + prev + chunk.len() <= data.len() was checked above.
+    unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), data.as_mut_ptr().add(HEADER + prev), chunk.len()) };
     data[40..44].copy_from_slice(&((prev + chunk.len()) as u32).to_le_bytes());
     Ok(())
 }
@@ -196,7 +197,11 @@ fn set_buffer(program_id: &Pubkey, accounts: &[AccountInfo], args: &[u8]) -> Pro
         drop(target);
         return refuse("idl: the IDL account is too small for the buffer (resize it first)", ProgramError::ACCOUNT_DATA_TOO_SMALL);
     }
-    target[40..HEADER + len].copy_from_slice(&source[40..HEADER + len]);
+    if HEADER + len > source.len() {
+        return Err(ProgramError::INVALID_ACCOUNT_DATA);
+    }
+    // SAFETY: both ranges were checked against their accounts' lengths; distinct accounts.
+    unsafe { core::ptr::copy_nonoverlapping(source.as_ptr().add(40), target.as_mut_ptr().add(40), 4 + len) };
     Ok(())
 }
 
