@@ -12,6 +12,7 @@ import { buildProgram } from '../../cli/program';
 import { commandTree, completionScript } from '../../cli/commands/completion';
 import { localnetFlags } from '../../cli/commands/localnet';
 import { loadLocalnetConfig } from '../../localnet/config';
+import { parseArgs as parseLocalnetArgs } from '../../localnet/main';
 import { startLocalnetService } from '../../localnet/service';
 import { REPO_ROOT } from '../../tools/workspace';
 import { PEER, USDC, type Actor } from '../sdk/helpers';
@@ -159,6 +160,11 @@ describe('cli: Solana CLI habits', () => {
     } finally {
       await svc.stop();
     }
+    // npm run localnet takes the same two-value flags.
+    const parsed = parseLocalnetArgs(['--bpf-program', programId.toBase58(), so, '--account', holder.toBase58(), accountFile, '--reset', '--ledger', dir]);
+    assert.notEqual(parsed, 'help');
+    assert.deepEqual((parsed as { flags: Record<string, unknown> }).flags, { bpf_program: [`${programId.toBase58()}=${so}`], account: [`${holder.toBase58()}=${accountFile}`], reset: true, ledger: dir });
+    assert.throws(() => parseLocalnetArgs(['--account', holder.toBase58()]), /--account needs two values/);
     // Bad input: one clear error, and the network does not start.
     assert.throws(() => localnetFlags({ bpfProgram: [programId.toBase58()] }), /--bpf-program takes two values/);
     const notElf = loadLocalnetConfig({ flags: localnetFlags({ rpcPort: '0', bpfProgram: [programId.toBase58(), accountFile], quiet: true }), env: {} });
