@@ -34,6 +34,7 @@ import { validatorStatusCommand } from './commands/validator/status';
 import { validatorVoteCommand } from './commands/validator/vote';
 import { withdrawCommand } from './commands/withdraw';
 import { addKeeperCommands } from './commands/keeper/run';
+import { addDashboardCommand } from './commands/dashboard';
 import { addAttestCommands } from './commands/attest';
 import { addGatewayCommands } from './commands/gateway';
 import { addPrivacyCommands } from './commands/privacy';
@@ -444,6 +445,7 @@ Examples:
     .action(action('required', (ctx, cmd) => adminConfigUpdateCommand(ctx, { params: paramValues(cmd.opts()), poolTreasury: cmd.opts().poolTreasury })));
 
   addKeeperCommands(program);
+  addDashboardCommand(program);
   addAttestCommands(program, run.print);
   addGatewayCommands(program, run.print);
   addPrivacyCommands(program);
