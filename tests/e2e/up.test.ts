@@ -115,7 +115,7 @@ describe('e2e: peer up runs the whole network for real', function () {
       // move the clock past it, so the cranks expire it and refund the credits.
       if (!a) {
         await net.chain.warp(610);
-        await until('the abandoned jobs to expire', async () => (await sdk.queryJobs(net.chain.transport)).filter((j) => 'assigned' in (j.data.status as object)).length === 0, 120_000).catch(() => undefined);
+        await until('the abandoned jobs to expire', async () => (await sdk.queryJobs(net.chain.transport)).filter((j) => String(j.data.status) === 'assigned').length === 0, 120_000).catch(() => undefined);
         a = await traffic.chat(`Drill ${name} again`, 'open', 16);
       }
       assert.ok(a && a.text.length > 0, `a request around the kill of ${name} was answered: ${JSON.stringify(traffic.refusals.at(-1))}`);
