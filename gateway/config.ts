@@ -36,6 +36,9 @@ export const GATEWAY_SCHEMA = {
   x402: { type: 'bool', default: true, doc: 'answer unpaid requests with 402 and x402 payment requirements' },
   'x402.network': { type: 'enum', values: Object.keys(SOLANA_NETWORKS), default: 'devnet', doc: 'x402 network id (a local network uses devnet\'s id with rpc_url)' },
   'x402.timeout_s': { type: 'int', default: 120, min: 10, max: 3_600, doc: 'maxTimeoutSeconds of a payment requirement' },
+  'ecash.mint_data_dir': { type: 'string', default: '', doc: 'accept Cashu ecash (X-Cashu) by redeeming in process against the mint at this data directory (the `peer mint` data_dir); empty: no ecash' },
+  'ecash.mint_url': { type: 'string', default: '', doc: "the mint's public URL, named in 402s and change tokens (required with ecash.mint_data_dir)" },
+  'ohttp.key_file': { type: 'string', default: '', doc: 'serve Oblivious HTTP (POST /ohttp, GET /ohttp-keys) with the X25519 key in this file (created when missing); empty: off' },
   demo_key: { type: 'string', secret: true, doc: 'create this API key at start (if new) for a demo' },
   demo_credits: { type: 'int', default: 0, min: 0, max: 1_000_000, doc: 'credits the demo key gets from the gateway\'s own on-chain credits, once' },
 } satisfies Schema;
@@ -48,5 +51,6 @@ export function loadGatewayConfig(opts: { file?: string; flags?: Record<string, 
     throw new ConfigError('demo_key must be 16 to 128 letters, digits, _ or -');
   }
   if (config.local && config.demo_key !== undefined) throw new ConfigError('demo_key makes no sense with local (no API keys in local mode)');
+  if (config['ecash.mint_data_dir'] && !config['ecash.mint_url']) throw new ConfigError('ecash.mint_url is required with ecash.mint_data_dir');
   return config;
 }

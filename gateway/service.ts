@@ -22,7 +22,10 @@ import { Ledger } from './ledger';
 import { WorkerDirectory } from './market/directory';
 import { ChainWriter } from './market/writer';
 import { BearerPayments } from './payments/bearer';
+import { EcashPayments } from './payments/ecash';
 import { X402Payments } from './payments/x402';
+import { openMintLedger } from '../mint';
+import { loadOrCreateOhttpKey, mountObliviousGateway } from '../relay';
 import { Reconciler } from './reconcile';
 
 export interface Gateway {
@@ -132,6 +135,9 @@ export async function startGateway(config: GatewayConfig, opts: { log?: Logger; 
     }
     await reconciler.tick();
 
+    const ecash = config['ecash.mint_data_dir']
+      ? new EcashPayments({ mint: openMintLedger({ dataDir: config['ecash.mint_data_dir'] }), mintUrl: config['ecash.mint_url'], ledger, log })
+      : null;
     const app = gatewayApp({
       ctx,
       ledger,
@@ -139,11 +145,17 @@ export async function startGateway(config: GatewayConfig, opts: { log?: Logger; 
       directory,
       bearer: new BearerPayments(ledger),
       x402,
+      ecash,
       local: config.local,
       defaults: { tier: config.default_tier as 'open', maxTokens: config.max_tokens, maxBodyBytes: config.max_body_bytes },
       log,
       metrics,
     });
+    if (config['ohttp.key_file']) {
+      // Requests relayed through `peer relay` arrive encapsulated; the gateway never sees who sent them.
+      const keyPair = await loadOrCreateOhttpKey(config['ohttp.key_file']);
+      mountObliviousGateway(app, { keyPair, handle: (r) => app.fetch(r), log, metrics });
+    }
     const liabilities = metrics.gauge('gateway_liabilities_credits', 'credits owed to accounts (balances + holds)');
     let rpcOk = true;
     const http: HttpHandle = await startHttp({
@@ -164,7 +176,7 @@ export async function startGateway(config: GatewayConfig, opts: { log?: Logger; 
         liabilities.set(Number(l.balances + l.held));
         return {
           ok: rpcOk,
-          checks: { rpc: rpcOk ? 'ok' : 'unreachable', wallet: wallet.publicKey.toBase58(), mode: config.local ? 'local' : 'hosted', x402: x402 !== null, queue: writer.depth, reconcile_ticks: reconciler.stats.ticks },
+          checks: { rpc: rpcOk ? 'ok' : 'unreachable', wallet: wallet.publicKey.toBase58(), mode: config.local ? 'local' : 'hosted', x402: x402 !== null, ecash: ecash !== null, ohttp: Boolean(config['ohttp.key_file']), queue: writer.depth, reconcile_ticks: reconciler.stats.ticks },
         };
       },
     });
