@@ -12,7 +12,7 @@ import type { PeerContext } from '../../sdk/src/context';
 import { modelId, toHex } from '../../sdk/src/crypto/envelope';
 import { workerEligibility } from '../../sdk/src/flows/client';
 import { findConfigPda } from '../../sdk/src/pda';
-import { compareCandidates, qualityScore, type QualityScore } from '../../keepers/quality';
+import { compareCandidates, qualityScore, type QualityScore } from '../../keepers/protocol';
 import type { Logger } from '../../service-kit/log';
 import { TIERS, type TierName } from '../openai';
 
