@@ -78,7 +78,7 @@ describe('cli: commands (as functions)', () => {
       config: 'string', admin: 'string', usdcMint: 'string', peerMint: 'string', peerDecimals: 'number', usdcVault: 'string', treasury: 'string', stakingRewardVault: 'string',
       params: Object.fromEntries(Object.keys(show.params).map((k) => [k, 'string'])),
       fees: { unsweptStakerFees: 'string', unsweptTreasuryFees: 'string', totalStakerFees: 'string', totalTreasuryFees: 'string', jobsFinalized: 'string' },
-      pool: { address: 'string', admin: 'string', treasury: 'string', totalStaked: 'string', stakers: 'string', params: { unstakeCooldownSecs: 'string', minStake: 'string' } },
+      pool: { address: 'string', admin: 'string', treasury: 'string', totalStaked: 'string', stakers: 'string', params: { unstakeCooldownSecs: 'string', minStake: 'string', rewardStreamSecs: 'string' } },
     });
     const up = await adminConfigUpdateCommand(fx.cmd(fx.admin), { params: { claimDelaySecs: '60', validatorMinBond: '900', poolUnstakeCooldownSecs: '7200' } });
     assert.deepEqual(up.changed, {
@@ -250,7 +250,8 @@ describe('cli: commands (as functions)', () => {
     await assert.rejects(validatorVoteCommand(fx.cmd(vs[1]), { challenge: ch.challenge, outputHash: 'abc' }), /64 hex digits/);
     await sdk.resolveChallenge(client.ctx, { challenge: new PublicKey(ch.challenge) });
     const s = await validatorStatusCommand(fx.cmd(vs[0]));
-    assert.deepEqual([s.bond, s.challengesLost, s.openChallenges], ['1100', '1', 0]);
+    // The lost challenge forfeits its bond: challenge_bond (100) plus the job's value in $PEER (1).
+    assert.deepEqual([s.bond, s.challengesLost, s.openChallenges], ['1099', '1', 0]);
     assert.deepEqual(shape(s), {
       authority: 'string', validator: 'string', exists: 'boolean', bond: 'string', locked: 'string', openChallenges: 'number', challengesWon: 'string', challengesLost: 'string', votesRevealed: 'string', closableInSecs: 'null',
     });
