@@ -232,7 +232,7 @@ export class Reconciler {
 
   private async redeem(accountId: string, credits: bigint, destination: PublicKey): Promise<void> {
     try {
-      await sendRecorded(this.ctx, [ix.redeemCredits({ owner: this.ctx.wallet.publicKey, destination }, { credits }, this.ctx.programs.market)], (sig) =>
+      await sendRecorded(this.ctx, [ix.redeemCredits({ client: this.ctx.wallet.publicKey, destination }, { credits }, this.ctx.programs.market)], (sig) =>
         this.ledger.setRefundSignature(accountId, sig),
       );
       this.ledger.finishRefund(accountId);

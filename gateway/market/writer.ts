@@ -115,7 +115,7 @@ export class ChainWriter {
     const info = await marketInfo(this.ctx);
     const owner = this.ctx.wallet.publicKey;
     const source = associatedTokenAddress(info.usdcMint, owner);
-    return { ids: pending.map((p) => p.id), ix: ix.buyCredits({ owner, source }, { credits }, this.ctx.programs.market) };
+    return { ids: pending.map((p) => p.id), ix: ix.buyCredits({ client: owner, source }, { credits }, this.ctx.programs.market) };
   }
 
   private async pump(): Promise<void> {

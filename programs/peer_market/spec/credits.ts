@@ -28,14 +28,15 @@ export const creditTypes: Record<string, TypeDef> = {
   },
 };
 
-const owner = { name: 'owner', signer: true };
+// Named `client` as in post_job, so the credit account PDA has one seed path everywhere (Codama).
+const client = { name: 'client', signer: true };
 const config = { name: 'config', pda: [{ kind: 'const' as const, constant: 'SEED_CONFIG' }] };
 const creditAccount = {
   name: 'credit_account',
   writable: true,
   pda: [
     { kind: 'const' as const, constant: 'SEED_CREDITS' },
-    { kind: 'account' as const, path: 'owner' },
+    { kind: 'account' as const, path: 'client' },
   ],
 };
 const usdcVault = { name: 'usdc_vault', writable: true, pda: [{ kind: 'const' as const, constant: 'SEED_USDC_VAULT' }] };
@@ -45,10 +46,10 @@ export const creditInstructions: InstructionDef[] = [
     name: 'buy_credits',
     docs: 'Moves credits × CREDIT_BASE_UNITS USDC into the vault; creates the credit account on first use.',
     accounts: [
-      { ...owner, writable: true, docs: 'Pays the USDC and, the first time, the rent.' },
+      { ...client, writable: true, docs: 'Pays the USDC and, the first time, the rent.' },
       config,
       creditAccount,
-      { name: 'source', writable: true, docs: 'The owner\'s USDC token account.' },
+      { name: 'source', writable: true, docs: 'The client\'s USDC token account.' },
       usdcVault,
       { name: 'token_program', address: TOKEN_PROGRAM },
       { name: 'system_program', address: SYSTEM_PROGRAM },
@@ -59,7 +60,7 @@ export const creditInstructions: InstructionDef[] = [
     name: 'redeem_credits',
     docs: 'Turns unspent credits back into USDC.',
     accounts: [
-      owner,
+      client,
       config,
       creditAccount,
       usdcVault,

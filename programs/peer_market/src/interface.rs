@@ -5201,10 +5201,10 @@ impl ClaimEarningsArgs {
 /// Accounts of `buy_credits`, in order, after the checks the interface declares.
 pub struct BuyCreditsAccounts<'a> {
     /// Pays the USDC and, the first time, the rent.
-    pub owner: &'a AccountInfo,
+    pub client: &'a AccountInfo,
     pub config: &'a AccountInfo,
     pub credit_account: &'a AccountInfo,
-    /// The owner's USDC token account.
+    /// The client's USDC token account.
     pub source: &'a AccountInfo,
     pub usdc_vault: &'a AccountInfo,
     pub token_program: &'a AccountInfo,
@@ -5214,11 +5214,11 @@ pub struct BuyCreditsAccounts<'a> {
 impl<'a> BuyCreditsAccounts<'a> {
     #[inline(always)]
     pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
-        let [owner, config, credit_account, source, usdc_vault, token_program, system_program, ..] = accounts else {
+        let [client, config, credit_account, source, usdc_vault, token_program, system_program, ..] = accounts else {
             return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
         };
-        if !owner.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "owner")); }
-        if !owner.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "owner")); }
+        if !client.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "client")); }
+        if !client.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "client")); }
         if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
         if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
         if !source.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "source")); }
@@ -5228,12 +5228,12 @@ impl<'a> BuyCreditsAccounts<'a> {
         if !pubkey_eq(token_program.key(), &TOKEN_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "token_program")); }
         const SYSTEM_PROGRAM_ADDRESS: Pubkey = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         if !pubkey_eq(system_program.key(), &SYSTEM_PROGRAM_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_ADDRESS, "system_program")); }
-        if pubkey_eq(credit_account.key(), owner.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
-        if pubkey_eq(source.key(), owner.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
+        if pubkey_eq(credit_account.key(), client.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "credit_account")); }
+        if pubkey_eq(source.key(), client.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
         if pubkey_eq(source.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "source")); }
         if pubkey_eq(usdc_vault.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "usdc_vault")); }
         if pubkey_eq(usdc_vault.key(), source.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "usdc_vault")); }
-        Ok(Self { owner, config, credit_account, source, usdc_vault, token_program, system_program })
+        Ok(Self { client, config, credit_account, source, usdc_vault, token_program, system_program })
     }
 }
 
@@ -5302,7 +5302,7 @@ impl BuyCreditsArgs {
 
 /// Accounts of `redeem_credits`, in order, after the checks the interface declares.
 pub struct RedeemCreditsAccounts<'a> {
-    pub owner: &'a AccountInfo,
+    pub client: &'a AccountInfo,
     pub config: &'a AccountInfo,
     pub credit_account: &'a AccountInfo,
     pub usdc_vault: &'a AccountInfo,
@@ -5314,10 +5314,10 @@ pub struct RedeemCreditsAccounts<'a> {
 impl<'a> RedeemCreditsAccounts<'a> {
     #[inline(always)]
     pub fn parse(accounts: &'a [AccountInfo]) -> Result<Self, ProgramError> {
-        let [owner, config, credit_account, usdc_vault, destination, token_program, ..] = accounts else {
+        let [client, config, credit_account, usdc_vault, destination, token_program, ..] = accounts else {
             return Err(fail(&anchor::ACCOUNT_NOT_ENOUGH_KEYS));
         };
-        if !owner.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "owner")); }
+        if !client.is_signer() { return Err(fail_account(&anchor::ACCOUNT_NOT_SIGNER, "client")); }
         if !pubkey_eq(config.key(), &CONFIG_ADDRESS) { return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "config")); }
         if !credit_account.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "credit_account")); }
         if !usdc_vault.is_writable() { return Err(fail_account(&anchor::CONSTRAINT_MUT, "usdc_vault")); }
@@ -5328,7 +5328,7 @@ impl<'a> RedeemCreditsAccounts<'a> {
         if pubkey_eq(usdc_vault.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "usdc_vault")); }
         if pubkey_eq(destination.key(), credit_account.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
         if pubkey_eq(destination.key(), usdc_vault.key()) { return Err(fail_account(&errors::DUPLICATE_MUTABLE_ACCOUNT, "destination")); }
-        Ok(Self { owner, config, credit_account, usdc_vault, destination, token_program })
+        Ok(Self { client, config, credit_account, usdc_vault, destination, token_program })
     }
 }
 

@@ -55,7 +55,7 @@ export async function buyCredits(ctx: PeerContext, input: { credits: bigint; sou
   const info = await marketInfo(ctx);
   const owner = ctx.wallet.publicKey;
   const source = input.source ?? associatedTokenAddress(info.usdcMint, owner);
-  const instruction = ix.buyCredits({ owner, source }, { credits: input.credits }, ctx.programs.market);
+  const instruction = ix.buyCredits({ client: owner, source }, { credits: input.credits }, ctx.programs.market);
   const tx = await sendInstructions(ctx, [instruction], opts);
   return { creditAccount: findCreditAccountPda(owner, ctx.programs.market)[0], credits: input.credits, usdc: input.credits * MARKET.CREDIT_BASE_UNITS, tx };
 }
@@ -70,7 +70,7 @@ export async function redeemCredits(ctx: PeerContext, input: { credits: bigint; 
     destination = associatedTokenAddress(info.usdcMint, owner);
     ixs.push(createAssociatedTokenAccountIdempotent(owner, info.usdcMint, owner));
   }
-  ixs.push(ix.redeemCredits({ owner, destination }, { credits: input.credits }, ctx.programs.market));
+  ixs.push(ix.redeemCredits({ client: owner, destination }, { credits: input.credits }, ctx.programs.market));
   const tx = await sendInstructions(ctx, ixs, opts);
   return { creditAccount: findCreditAccountPda(owner, ctx.programs.market)[0], credits: input.credits, usdc: input.credits * MARKET.CREDIT_BASE_UNITS, tx };
 }

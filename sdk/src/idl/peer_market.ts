@@ -1031,7 +1031,7 @@ export type PeerMarket = {
       ],
       "accounts": [
         {
-          "name": "owner",
+          "name": "client",
           "docs": [
             "Pays the USDC and, the first time, the rent."
           ],
@@ -1075,7 +1075,7 @@ export type PeerMarket = {
               },
               {
                 "kind": "account",
-                "path": "owner"
+                "path": "client"
               }
             ]
           }
@@ -1083,7 +1083,7 @@ export type PeerMarket = {
         {
           "name": "source",
           "docs": [
-            "The owner's USDC token account."
+            "The client's USDC token account."
           ],
           "writable": true
         },
@@ -1143,7 +1143,7 @@ export type PeerMarket = {
       ],
       "accounts": [
         {
-          "name": "owner",
+          "name": "client",
           "signer": true
         },
         {
@@ -1183,7 +1183,7 @@ export type PeerMarket = {
               },
               {
                 "kind": "account",
-                "path": "owner"
+                "path": "client"
               }
             ]
           }

@@ -18,7 +18,7 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let config = load::<Config>(ctx.config, &ID, "config")?;
     let existing = ctx.credit_account.is_owned_by(&ID);
     let bump = if existing {
-        drop(load_owned_by(ctx.credit_account, ctx.owner.key())?);
+        drop(load_owned_by(ctx.credit_account, ctx.client.key())?);
         0
     } else {
         credit_account_bump(&ctx)?
@@ -30,12 +30,12 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     if !existing {
         create_credit_account(&ctx, bump)?;
     }
-    let mut account = load_owned_by(ctx.credit_account, ctx.owner.key())?;
+    let mut account = load_owned_by(ctx.credit_account, ctx.client.key())?;
 
-    token::transfer(ctx.source, ctx.usdc_vault, ctx.owner, amount, &[])?;
+    token::transfer(ctx.source, ctx.usdc_vault, ctx.client, amount, &[])?;
     let balance = add(account.balance(), credits)?;
     account.set_balance(balance);
-    emit_credits_changed(ctx.owner.key(), &account, credits, 0);
+    emit_credits_changed(ctx.client.key(), &account, credits, 0);
     Ok(())
 }
 
@@ -43,7 +43,7 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
 #[inline(always)]
 fn credit_account_bump(ctx: &BuyCreditsAccounts) -> Result<u8, peer_runtime::ProgramError> {
     let mut expected = [0u8; 32];
-    let bump = find_program_address(&[SEED_CREDITS, ctx.owner.key()], &ID, &mut expected);
+    let bump = find_program_address(&[SEED_CREDITS, ctx.client.key()], &ID, &mut expected);
     if !pubkey_eq(&expected, ctx.credit_account.key()) {
         return Err(fail_account(&anchor::CONSTRAINT_SEEDS, "credit_account"));
     }
@@ -52,10 +52,10 @@ fn credit_account_bump(ctx: &BuyCreditsAccounts) -> Result<u8, peer_runtime::Pro
 
 /// First purchase: the credit account is created at its canonical PDA.
 fn create_credit_account(ctx: &BuyCreditsAccounts, bump: u8) -> ProgramResult {
-    system::init_pda_account(ctx.owner, ctx.credit_account, CreditAccount::LEN as u64, &ID, &[SEED_CREDITS, ctx.owner.key(), &[bump]])?;
+    system::init_pda_account(ctx.client, ctx.credit_account, CreditAccount::LEN as u64, &ID, &[SEED_CREDITS, ctx.client.key(), &[bump]])?;
     let mut account = load_uninitialized_mut::<CreditAccount>(ctx.credit_account, &ID)?;
     account.init_discriminator();
-    account.set_owner(ctx.owner.key());
+    account.set_owner(ctx.client.key());
     account.set_bump(bump);
     Ok(())
 }

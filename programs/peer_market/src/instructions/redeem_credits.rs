@@ -14,7 +14,7 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
         return Err(fail(&errors::INVALID_AMOUNT));
     }
     let config = load::<Config>(ctx.config, &ID, "config")?;
-    let mut account = load_owned_by(ctx.credit_account, ctx.owner.key())?;
+    let mut account = load_owned_by(ctx.credit_account, ctx.client.key())?;
     if account.balance() < credits {
         return Err(fail(&errors::INSUFFICIENT_CREDITS));
     }
@@ -24,7 +24,7 @@ pub fn process(accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     let balance = sub(account.balance(), credits)?;
 
     account.set_balance(balance);
-    emit_credits_changed(ctx.owner.key(), &account, 0, credits);
+    emit_credits_changed(ctx.client.key(), &account, 0, credits);
     drop(config);
     token::transfer(ctx.usdc_vault, ctx.destination, ctx.config, amount, &[&[SEED_CONFIG, &[CONFIG_BUMP]]])
 }
