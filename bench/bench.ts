@@ -14,6 +14,7 @@ import { send, unitsOf } from '../tests/fixtures/embedded/tx';
 import { REPO_ROOT } from '../tools/workspace';
 import { measureAttestation } from './attestation';
 import { measureKeepers } from './keepers';
+import { measureDashboard } from './dashboard';
 import { measureLocalnet } from './localnet';
 import { measureMarket, type CuRow } from './market';
 import { measurePrivacy } from './privacy';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const privacy = await measurePrivacy();
   const gateway = await measureGateway();
   const worker = await measureWorker();
+  const dashboard = await measureDashboard();
   // the trust-economics simulation, small (npm run simulate runs the full 10,000-job one)
   const economics = await simulate({ jobs: 300, cheaterJobs: 100 });
 
@@ -82,6 +84,8 @@ async function main(): Promise<void> {
   section(`Worker: the demo model direct vs through the endpoint (loaded model: ${worker.model.rssMiB} MiB RSS, load ${worker.model.loadMs} ms)`);
   console.table(worker.rows);
   console.table(worker.overhead);
+  section('Dashboard: chain state change → shown on the live page (Chromium, no reload), ms; page weight in bytes');
+  console.table([dashboard]);
   section('Trust economics (bench/simulate.ts, small run; `npm run simulate` for 10,000 jobs)');
   printReport(economics);
 
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
     attestation,
     privacy,
     worker,
+    dashboard,
     economics,
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
