@@ -160,6 +160,10 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
 
   await sdk.sweepFees(admin);
   say('crank: swept fees — stakers\' share to the staking reward vault, the treasury\'s to the treasury');
+  // Rewards stream to stakers over reward_stream_secs (no sniping a sweep): let the stream run out.
+  const stream = sdk.defaultPoolParams().rewardStreamSecs;
+  await opts.warp(stream + 1);
+  say(`clock: ${stream / 3600} h later, the stakers' share has streamed out in full`);
   const claim = await sdk.claimRewards(staker);
   const stakerRewards = BigInt((await connection.getTokenAccountBalance(claim.destination)).value.amount);
   say(`staker: claimed ${sdk.formatAmount(stakerRewards, 6)} USDC of network margin`);

@@ -32,9 +32,10 @@ describe('main job session over JSON-RPC', function () {
       peerMint: deployed.bootstrap.peerMint,
       warp: async (seconds) => net.bank.warp(seconds),
     });
-    // Worker bond 2,000 $PEER, slash 10% = 200, challenger reward 50% = 100, burned 100.
+    // Worker bond 2,000 $PEER, slash 10% = 200: challenger reward 50% = 100, the voters' pot
+    // 25% = 50 (voter_reward_bps), burned the remaining 50.
     assert.equal(summary.slashed, 200_000_000_000n);
-    assert.equal(summary.burned, 100_000_000_000n);
+    assert.equal(summary.burned, 50_000_000_000n);
     // Finalized: an open job at 2 credits and a verified one at 5 = 70,000 USDC base units.
     assert.equal(summary.workerEarnings, 49_000n, 'the worker keeps 70%');
     // Stakers get 80% of the 30% margin (16,800), less at most one base unit of rounding.

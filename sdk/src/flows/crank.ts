@@ -81,9 +81,12 @@ export async function assignJob(ctx: PeerContext, input: { job: PublicKey; worke
   return { job: input.job, tx: await sendInstructions(ctx, [instruction], opts) };
 }
 
-/** Moves the unswept fees to the staking reward vault and the treasury. One read (cached), one transaction. */
+/**
+ * Moves the unswept fees to the staking reward vault and the treasury, and (when the vault is
+ * the staking pool's) accrues them in the same transaction so their reward stream starts now.
+ * One read (cached), one transaction.
+ */
 export async function sweepFees(ctx: PeerContext, opts?: SendOptions): Promise<{ tx: SendResult }> {
   const info = await marketInfo(ctx);
-  const instruction = ix.sweepFees({ stakingRewardVault: info.stakingRewardVault, treasury: info.treasury }, {}, ctx.programs.market);
-  return { tx: await sendInstructions(ctx, [instruction], opts) };
+  return { tx: await sendInstructions(ctx, sweepFeesInstructions(info, ctx.programs), opts) };
 }
