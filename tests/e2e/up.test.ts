@@ -53,9 +53,15 @@ describe('e2e: peer up runs the whole network for real', function () {
     report = await driveTraffic(net, (l) => lines.push(l));
   });
 
+  let failed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
   after(async () => {
     await net?.stop();
-    if (state) rmSync(state, { recursive: true, force: true });
+    // Logs and configs stay for a failed run (the path is printed); a clean run leaves nothing.
+    if (failed) console.log(`peer up state kept for inspection: ${state}`);
+    else if (state) rmSync(state, { recursive: true, force: true });
   });
 
   it('answers every open and verified request with the demo model\'s own text', () => {
@@ -103,23 +109,25 @@ describe('e2e: peer up runs the whole network for real', function () {
     const traffic = new Traffic(net.layout.url(net.layout.ports.gateway), net.demoKey, net.model);
     const credits = async () => BigInt(((await (await fetch(`${net.layout.url(net.layout.ports.gateway)}/v1/credits`, { headers: { authorization: `Bearer ${net.demoKey}` } })).json()) as { balance: string }).balance);
     const before = await credits();
+    const unanswered: string[] = [];
     for (const name of net.supervisor.names().filter((n) => n !== 'localnet')) {
       const pid = net.supervisor.pid(name);
       const inFlight = traffic.chat(`Drill ${name}`, 'open', 16);
       await new Promise((r) => setTimeout(r, 300));
       net.supervisor.kill9(name);
       await net.supervisor.waitBack(name, pid);
-      let a = await inFlight;
-      // A request that died with the killed part is retried once the part is back. A job whose
-      // sealed prompt never reached its worker holds that worker's capacity until its deadline:
-      // move the clock past it, so the cranks expire it and refund the credits.
-      if (!a) {
-        await net.chain.warp(610);
-        await until('the abandoned jobs to expire', async () => (await sdk.queryJobs(net.chain.transport)).filter((j) => String(j.data.status) === 'assigned').length === 0, 120_000).catch(() => undefined);
-        a = await traffic.chat(`Drill ${name} again`, 'open', 16);
-      }
-      assert.ok(a && a.text.length > 0, `a request around the kill of ${name} was answered: ${JSON.stringify(traffic.refusals.at(-1))}`);
+      // A request that died with the killed part may fail (availability is not the point here:
+      // it is retried below); what must not happen is a job or a credit lost.
+      if (!(await inFlight)) unanswered.push(`${name}: ${traffic.refusals.at(-1)?.error}`);
     }
+    // A job whose sealed prompt never reached its worker holds the worker until its deadline:
+    // move the clock past it, so the cranks expire it and refund the credits; then the network
+    // answers again.
+    await net.chain.warp(610);
+    let after: Awaited<ReturnType<typeof traffic.chat>> = null;
+    for (let i = 0; i < 4 && !after; i++) after = await traffic.chat(`After the drill ${i}`, 'open', 16);
+    assert.ok(after && after.text.length > 0, `the network answers after the drill: ${JSON.stringify(traffic.refusals.at(-1))}`);
+    if (unanswered.length) console.log(`    (requests that failed around a kill and were not charged: ${unanswered.join(' | ')})`);
     // Every job ends on chain: answered ones finalize, abandoned ones expire and refund.
     await net.chain.warp(700);
     await until('every job to end', async () => (await sdk.queryJobs(net.chain.transport)).length === 0, 300_000);
