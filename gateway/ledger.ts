@@ -421,6 +421,14 @@ export class Ledger {
       const h = this.getHold(job);
       if (!h || !LIVE_HOLD_STATES.includes(h.state)) return false;
       if (charged < 0n || charged > h.amount) throw new Error(`job ${job}: charge ${charged} outside the hold of ${h.amount}`);
+      if (h.state === 'abandoned' && charged > 0n) {
+        // The client never received this answer (the request failed, or the gateway died while
+        // serving it), yet a worker finished the job and the chain charged for it: the client gets
+        // its whole hold back and the gateway absorbs what the chain took.
+        const absorbed = BigInt(this.meta('absorbed_credits') ?? '0') + charged;
+        this.setMeta('absorbed_credits', absorbed.toString());
+        charged = 0n;
+      }
       this.db.prepare(`UPDATE accounts SET balance = balance + ? WHERE id = ? AND kind != 'local'`).run(h.amount - charged, h.accountId);
       this.db.prepare(`UPDATE holds SET state = ?, charged = ?, updated_at = ? WHERE job = ?`).run(charged === 0n ? 'released' : 'settled', charged, now(), job);
       return true;
@@ -432,6 +440,11 @@ export class Ledger {
     const b = this.db.prepare('SELECT COALESCE(SUM(balance), 0) AS s FROM accounts').get() as { s: bigint };
     const h = this.db.prepare(`SELECT COALESCE(SUM(amount), 0) AS s FROM holds WHERE state IN ('posting','posted','answered','abandoned')`).get() as { s: bigint };
     return { balances: BigInt(b.s), held: BigInt(h.s) };
+  }
+
+  /** Credits the chain took for answers no client received (see settleHold): the gateway's cost. */
+  absorbedTotal(): bigint {
+    return BigInt(this.meta('absorbed_credits') ?? '0');
   }
 
   chargedTotal(): bigint {

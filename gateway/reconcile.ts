@@ -170,7 +170,8 @@ export class Reconciler {
     this.stats.finalized++;
     if (this.ledger.settleHold(hold.job, price)) {
       this.stats.settled++;
-      this.log.info('reconcile.settled', { job: hold.job, charged: price.toString(), returned: (hold.amount - price).toString() });
+      if (hold.state === 'abandoned' && price > 0n) this.log.warn('reconcile.absorbed', { job: hold.job, cost: price.toString(), returned: hold.amount.toString(), why: 'the client never received this answer' });
+      else this.log.info('reconcile.settled', { job: hold.job, charged: price.toString(), returned: (hold.amount - price).toString() });
     }
   }
 
@@ -206,7 +207,8 @@ export class Reconciler {
     if (this.ledger.settleHold(hold.job, charged)) {
       if (charged > 0n) this.stats.settled++;
       else this.stats.released++;
-      this.log.info('reconcile.closed', { job: hold.job, charged: charged.toString() });
+      if (hold.state === 'abandoned' && charged > 0n) this.log.warn('reconcile.absorbed', { job: hold.job, cost: charged.toString(), returned: hold.amount.toString(), why: 'the client never received this answer' });
+      else this.log.info('reconcile.closed', { job: hold.job, charged: charged.toString() });
     }
   }
 

@@ -93,6 +93,16 @@ describe('gateway units', () => {
       ledger.hold({ job: 'J3', accountId, amount: 2n, nonce: 2n, tier: 'open', worker: null });
       assert.throws(() => ledger.settleHold('J3', 3n), /outside the hold/);
       assert.equal(ledger.getHold('J3')!.state, 'posting', 'a bad charge changes nothing');
+
+      // An answer the client never received (request failed or the gateway died) that a worker
+      // finished anyway: the chain charged the gateway, the client gets its whole hold back.
+      ledger.markHold('J3', 'abandoned');
+      assert.equal(ledger.account(accountId)!.balance, 5n);
+      assert.equal(ledger.settleHold('J3', 2n), true);
+      assert.equal(ledger.account(accountId)!.balance, 7n);
+      assert.equal(ledger.getHold('J3')!.state, 'released');
+      assert.equal(ledger.absorbedTotal(), 2n);
+      assert.equal(ledger.chargedTotal(), 3n, 'only J1 was charged to a client');
     } finally {
       ledger.close();
       rmSync(dir, { recursive: true, force: true });
