@@ -23,6 +23,7 @@ import { measureStaking } from './staking';
 import { measureVerification } from './verification';
 import { measureGateway } from './gateway';
 import { measureWorker } from './worker';
+import { measureUp } from './up';
 import { printReport, simulate } from './simulate';
 
 /** initialize_config and update_config (the rest of the market is in market.ts). */
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const gateway = await measureGateway();
   const worker = await measureWorker();
   const dashboard = await measureDashboard();
+  const up = await measureUp();
   // the trust-economics simulation, small (npm run simulate runs the full 10,000-job one)
   const economics = await simulate({ jobs: 300, cheaterJobs: 100 });
 
@@ -86,6 +88,8 @@ async function main(): Promise<void> {
   console.table(worker.overhead);
   section('Dashboard: chain state change → shown on the live page (Chromium, no reload), ms; page weight in bytes');
   console.table([dashboard]);
+  section(`The whole stack (peer up): first answer ${up.firstAnswerS} s after start, peak memory ${up.peakMemoryMiB} MiB over ${up.children} processes; end-to-end latency per tier`);
+  console.table(up.latency);
   section('Trust economics (bench/simulate.ts, small run; `npm run simulate` for 10,000 jobs)');
   printReport(economics);
 
@@ -100,10 +104,13 @@ async function main(): Promise<void> {
     jobLifecycles: lifecycles,
     sdkFlows: sdk,
     localnet,
+    keepers,
+    gateway,
     attestation,
     privacy,
     worker,
     dashboard,
+    up,
     economics,
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
