@@ -3,6 +3,7 @@
  * (flags > env > file > defaults), validated once at start; a bad value is one ConfigError line.
  */
 import { PublicKey } from '@solana/web3.js';
+import { defaultWsUrl, resolveClusterUrl } from '../service-kit/cluster';
 import { ConfigError, loadConfig, type ConfigOf, type Schema } from '../service-kit/config';
 
 export const dashboardSchema = {
@@ -25,16 +26,6 @@ export const dashboardSchema = {
 
 export type DashboardConfig = ConfigOf<typeof dashboardSchema>;
 
-const MONIKERS: Record<string, string> = {
-  localnet: 'http://127.0.0.1:8899',
-  l: 'http://127.0.0.1:8899',
-  devnet: 'https://api.devnet.solana.com',
-  d: 'https://api.devnet.solana.com',
-  testnet: 'https://api.testnet.solana.com',
-  t: 'https://api.testnet.solana.com',
-  'mainnet-beta': 'https://api.mainnet-beta.solana.com',
-  m: 'https://api.mainnet-beta.solana.com',
-};
 
 export interface ResolvedDashboard {
   rpcUrl: string;
@@ -43,27 +34,6 @@ export interface ResolvedDashboard {
   stakingProgram: PublicKey | null;
   gatewayUrl: string | null;
   gatewayApiKey: string | null;
-}
-
-function resolveCluster(value: string): string {
-  const moniker = MONIKERS[value];
-  if (moniker) return moniker;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`cluster must be localnet, devnet, testnet, mainnet-beta or an http(s) URL, got ${JSON.stringify(value.slice(0, 60))}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`cluster must be an http(s) URL, got ${url.protocol}`);
-  return value;
-}
-
-/** web3.js' rule: the WebSocket is the RPC URL with ws(s) and the next port. */
-export function defaultWsUrl(rpcUrl: string): string {
-  const url = new URL(rpcUrl);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (url.port) url.port = String(Number(url.port) + 1);
-  return url.toString().replace(/\/$/, '');
 }
 
 function programId(key: string, value: string): PublicKey | null {
@@ -76,7 +46,7 @@ function programId(key: string, value: string): PublicKey | null {
 }
 
 export function resolveDashboard(config: DashboardConfig): ResolvedDashboard {
-  const rpcUrl = resolveCluster(config.cluster);
+  const rpcUrl = resolveClusterUrl('cluster', config.cluster);
   let wsUrl = config.ws_url;
   if (wsUrl) {
     let ok = false;

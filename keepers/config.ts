@@ -4,7 +4,7 @@
  * once at start; a bad value is one ConfigError line naming the key and its source.
  */
 import { PublicKey, type Commitment } from '@solana/web3.js';
-import { homedir } from 'node:os';
+import { defaultWsUrl, expandHome, resolveClusterUrl } from '../service-kit/cluster';
 import { ConfigError, loadConfig, type ConfigOf, type Schema } from '../service-kit/config';
 
 export const BOT_NAMES = ['matcher', 'cranks', 'validator'] as const;
@@ -78,16 +78,6 @@ export type KeepersConfig = ConfigOf<typeof keepersSchema>;
 export const FAULT_KINDS = ['error', 'timeout', 'lost_reply'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-const MONIKERS: Record<string, string> = {
-  localnet: 'http://127.0.0.1:8899',
-  l: 'http://127.0.0.1:8899',
-  devnet: 'https://api.devnet.solana.com',
-  d: 'https://api.devnet.solana.com',
-  testnet: 'https://api.testnet.solana.com',
-  t: 'https://api.testnet.solana.com',
-  'mainnet-beta': 'https://api.mainnet-beta.solana.com',
-  m: 'https://api.mainnet-beta.solana.com',
-};
 
 /** The settings every bot reads, resolved and checked beyond what the schema can say. */
 export interface ResolvedGlobal {
@@ -100,27 +90,6 @@ export interface ResolvedGlobal {
   bots: BotName[];
 }
 
-function resolveCluster(value: string): string {
-  const moniker = MONIKERS[value];
-  if (moniker) return moniker;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`global.cluster must be localnet, devnet, testnet, mainnet-beta or an http(s) URL, got ${JSON.stringify(value.slice(0, 60))}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`global.cluster must be an http(s) URL, got ${url.protocol}`);
-  return value;
-}
-
-/** web3.js' rule: the WebSocket is the RPC URL with ws(s) and the next port. */
-export function defaultWsUrl(rpcUrl: string): string {
-  const url = new URL(rpcUrl);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (url.port) url.port = String(Number(url.port) + 1);
-  return url.toString().replace(/\/$/, '');
-}
-
 function programId(key: string, value: string): PublicKey | null {
   if (!value) return null;
   try {
@@ -130,12 +99,9 @@ function programId(key: string, value: string): PublicKey | null {
   }
 }
 
-export function expandHome(path: string): string {
-  return path === '~' ? homedir() : path.startsWith('~/') ? `${homedir()}/${path.slice(2)}` : path;
-}
 
 export function resolveGlobal(config: KeepersConfig): ResolvedGlobal {
-  const rpcUrl = resolveCluster(config['global.cluster']);
+  const rpcUrl = resolveClusterUrl('global.cluster', config['global.cluster']);
   let wsUrl = config['global.ws_url'];
   if (wsUrl) {
     try {

@@ -10,8 +10,8 @@
  *   market: { tiers: open,verified, price_open: 2, price_verified: 5, capacity: 2, bond: 2000 }
  *   cheat: { rate: 0 }                # the demo's dishonest worker; keep 0
  */
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { resolveClusterUrl } from '../service-kit/cluster';
 import { ConfigError, loadConfig, secretValues, type ConfigOf, type Schema } from '../service-kit/config';
 
 export const DEMO_MODEL_PATH = join(__dirname, 'models', 'peer-demo.gguf');
@@ -64,32 +64,9 @@ const SCHEMA = {
 export type WorkerConfig = ConfigOf<typeof SCHEMA>;
 export const WORKER_SCHEMA: Schema = SCHEMA;
 
-const MONIKERS: Record<string, string> = {
-  localnet: 'http://127.0.0.1:8899',
-  l: 'http://127.0.0.1:8899',
-  devnet: 'https://api.devnet.solana.com',
-  d: 'https://api.devnet.solana.com',
-  testnet: 'https://api.testnet.solana.com',
-  t: 'https://api.testnet.solana.com',
-  'mainnet-beta': 'https://api.mainnet-beta.solana.com',
-  m: 'https://api.mainnet-beta.solana.com',
-};
 
 export function resolveRpcUrl(value: string): string {
-  if (MONIKERS[value]) return MONIKERS[value];
-  if (/^https?:\/\//.test(value)) {
-    try {
-      new URL(value);
-      return value;
-    } catch {
-      // fall through
-    }
-  }
-  throw new ConfigError(`rpc.url must be localnet, devnet, testnet, mainnet-beta or an http(s) URL, got ${JSON.stringify(value)}`);
-}
-
-export function expandHome(path: string): string {
-  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : resolve(path);
+  return resolveClusterUrl('rpc.url', value);
 }
 
 /** Parses a whole-token amount with up to `decimals` decimals into base units. */
