@@ -147,7 +147,9 @@ describe('peer_runtime probe (bankrun)', function () {
   /** Sends `ixs` after a compute-limit instruction (index 0) that also makes each tx unique. */
   async function send(ixs: TransactionInstruction[], signers: Keypair[] = [], label?: string): Promise<Sent> {
     const tx = new Transaction().add(ComputeBudgetProgram.setComputeUnitLimit({ units: 1_400_000 - nonce++ }), ...ixs);
-    tx.recentBlockhash = context.lastBlockhash;
+    // A fresh blockhash each time: bankrun's genesis blockhash can age out on a slow machine.
+    const latest = await client.getLatestBlockhash();
+    tx.recentBlockhash = latest ? latest[0] : context.lastBlockhash;
     tx.feePayer = payer.publicKey;
     tx.sign(payer, ...signers);
     const r = await client.tryProcessTransaction(tx);
