@@ -86,7 +86,9 @@ describe('keepers: cranks', function () {
     assert.equal(after.earnings - before.earnings, 6n * 2n * 10_000n * 70n / 100n, 'the worker earned 70% of 6 jobs at 2 credits');
     const deadline = Date.now() + 30_000;
     let ledger = (await sdk.fetchFeeLedger(matcher.transport, sdk.findFeeLedgerPda()[0])).data;
-    while (ledger.stakerFees + ledger.treasuryFees > 0n && Date.now() < deadline) {
+    // The ledger empties when the sweep lands; the keeper counts it once its confirmation returns.
+    const sweeps = () => metric(/peer_keeper_actions_total\{bot="cranks",kind="sweep"\} (\d+)/);
+    while ((ledger.stakerFees + ledger.treasuryFees > 0n || (await sweeps()) < 1) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       ledger = (await sdk.fetchFeeLedger(matcher.transport, sdk.findFeeLedgerPda()[0])).data;
     }
