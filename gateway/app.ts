@@ -193,97 +193,108 @@ export function gatewayApp(d: AppDeps): Hono {
     inflight++;
     m.inflight.set(inflight);
     const abort = new AbortController();
-    c.req.raw.signal?.addEventListener('abort', () => abort.abort());
-    const done = () => {
-      inflight--;
-      m.inflight.set(inflight);
-      m.latency.observe((performance.now() - started) / 1000);
-    };
+    const clientSignal = c.req.raw.signal;
+    // A client that left while the request was quoted and paid for never fires 'abort' again.
+    if (clientSignal?.aborted) abort.abort();
+    else clientSignal?.addEventListener('abort', () => abort.abort(), { once: true });
     const gen = d.runner.run(req, quote, funding, budget, abort.signal);
+    // The runner holds a worker slot (and the worker connection) until its generator finishes;
+    // a generator left suspended at a yield never runs its finally blocks. So every way out of
+    // this request ends here, once: the generator is closed, then the request is counted done.
+    let finished: Promise<void> | null = null;
+    const finish = (): Promise<void> =>
+      (finished ??= (async () => {
+        await gen.return(undefined as never).catch(() => undefined);
+        inflight--;
+        m.inflight.set(inflight);
+        m.latency.observe((performance.now() - started) / 1000);
+      })());
     let first: IteratorResult<RunEvent>;
     try {
       first = await gen.next();
     } catch (err) {
-      done();
+      await finish();
       if (err instanceof InsufficientCredits) {
         if (d.x402) throw d.x402.paymentRequired({ credits: quote.credits, resource, description: 'Peer Cycles request', error: 'insufficient_credits', message: err.message });
         throw new GatewayError(402, err.message, 'insufficient_quota', 'insufficient_quota');
       }
       throw err;
     }
-    if (first.done || first.value.type !== 'job') {
-      done();
-      throw toGatewayError(new Error('the job produced no events'));
-    }
-    const jobEv = first.value;
-    const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
-    const created = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = {
-      'x-peer-job': jobEv.job.toBase58(),
-      'x-peer-worker': jobEv.worker.toBase58(),
-      'x-peer-tier': req.tier,
-      'x-peer-post-tx': jobEv.postTx,
-      'x-peer-held': jobEv.held.toString(),
-      ...(paymentHeader ? { 'PAYMENT-RESPONSE': paymentHeader } : {}),
-      ...(ecashChange ? { 'X-Cashu-Change': ecashChange } : {}),
-    };
-    for (const [k, v] of Object.entries(headers)) c.header(k, v);
-    m.requests.inc({ route: 'chat', status: '200' });
+    try {
+      if (first.done || first.value.type !== 'job') throw toGatewayError(new Error('the job produced no events'));
+      const jobEv = first.value;
+      const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
+      const created = Math.floor(Date.now() / 1000);
+      const headers: Record<string, string> = {
+        'x-peer-job': jobEv.job.toBase58(),
+        'x-peer-worker': jobEv.worker.toBase58(),
+        'x-peer-tier': req.tier,
+        'x-peer-post-tx': jobEv.postTx,
+        'x-peer-held': jobEv.held.toString(),
+        ...(paymentHeader ? { 'PAYMENT-RESPONSE': paymentHeader } : {}),
+        ...(ecashChange ? { 'X-Cashu-Change': ecashChange } : {}),
+      };
+      for (const [k, v] of Object.entries(headers)) c.header(k, v);
+      m.requests.inc({ route: 'chat', status: '200' });
 
-    if (!req.stream) {
-      try {
-        for (;;) {
-          const r = await gen.next();
-          if (r.done) throw new Error('the job ended without an answer');
-          if (r.value.type === 'done') {
-            const v = r.value;
-            const filter = new StopFilter(req.stop);
-            let text = filter.push(v.text) + filter.flush();
-            if (!req.stop.length) text = v.text;
-            return c.json(completionBody({ id, created, model: req.model, text, finishReason: filter.stopped ? 'stop' : v.finishReason, usage: v.usage, peer: v.peer }));
-          }
-        }
-      } finally {
-        done();
-      }
-    }
-
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => abort.abort());
-      const filter = new StopFilter(req.stop);
-      let firstToken = true;
-      const send = (body: Record<string, unknown>) => stream.writeSSE({ data: JSON.stringify(body) });
-      try {
-        await send(chunkBody({ id, created, model: req.model, delta: { role: 'assistant', content: '' }, finishReason: null }));
-        for (;;) {
-          const r = await gen.next();
-          if (r.done) throw new Error('the job ended without an answer');
-          const ev = r.value;
-          if (ev.type === 'text') {
-            const out = filter.push(ev.text);
-            if (out) {
-              if (firstToken) m.ttft.observe((performance.now() - started) / 1000);
-              firstToken = false;
-              await send(chunkBody({ id, created, model: req.model, delta: { content: out }, finishReason: null }));
+      if (!req.stream) {
+        try {
+          for (;;) {
+            const r = await gen.next();
+            if (r.done) throw new Error('the job ended without an answer');
+            if (r.value.type === 'done') {
+              const v = r.value;
+              const filter = new StopFilter(req.stop);
+              let text = filter.push(v.text) + filter.flush();
+              if (!req.stop.length) text = v.text;
+              return c.json(completionBody({ id, created, model: req.model, text, finishReason: filter.stopped ? 'stop' : v.finishReason, usage: v.usage, peer: v.peer }));
             }
-          } else if (ev.type === 'done') {
-            const tail = filter.flush();
-            if (tail) await send(chunkBody({ id, created, model: req.model, delta: { content: tail }, finishReason: null }));
-            await send(chunkBody({ id, created, model: req.model, delta: {}, finishReason: filter.stopped ? 'stop' : ev.finishReason, peer: ev.peer }));
-            if (req.includeUsage) await send(chunkBody({ id, created, model: req.model, delta: {}, finishReason: null, choices: false, usage: ev.usage }));
-            await stream.writeSSE({ data: '[DONE]' });
-            return;
           }
+        } finally {
+          await finish();
         }
-      } catch (err) {
-        const e = toGatewayError(err);
-        d.log.warn('chat.stream_failed', { job: jobEv.job.toBase58(), error: e.message });
-        if (!stream.aborted) await stream.writeSSE({ data: JSON.stringify(e.body()) });
-      } finally {
-        await gen.return(undefined as never).catch(() => undefined);
-        done();
       }
-    });
+
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(() => abort.abort());
+        const filter = new StopFilter(req.stop);
+        let firstToken = true;
+        const send = (body: Record<string, unknown>) => stream.writeSSE({ data: JSON.stringify(body) });
+        try {
+          await send(chunkBody({ id, created, model: req.model, delta: { role: 'assistant', content: '' }, finishReason: null }));
+          for (;;) {
+            const r = await gen.next();
+            if (r.done) throw new Error('the job ended without an answer');
+            const ev = r.value;
+            if (ev.type === 'text') {
+              const out = filter.push(ev.text);
+              if (out) {
+                if (firstToken) m.ttft.observe((performance.now() - started) / 1000);
+                firstToken = false;
+                await send(chunkBody({ id, created, model: req.model, delta: { content: out }, finishReason: null }));
+              }
+            } else if (ev.type === 'done') {
+              const tail = filter.flush();
+              if (tail) await send(chunkBody({ id, created, model: req.model, delta: { content: tail }, finishReason: null }));
+              await send(chunkBody({ id, created, model: req.model, delta: {}, finishReason: filter.stopped ? 'stop' : ev.finishReason, peer: ev.peer }));
+              if (req.includeUsage) await send(chunkBody({ id, created, model: req.model, delta: {}, finishReason: null, choices: false, usage: ev.usage }));
+              await stream.writeSSE({ data: '[DONE]' });
+              return;
+            }
+          }
+        } catch (err) {
+          const e = toGatewayError(err);
+          d.log.warn('chat.stream_failed', { job: jobEv.job.toBase58(), error: e.message });
+          if (!stream.aborted) await stream.writeSSE({ data: JSON.stringify(e.body()) });
+        } finally {
+          await finish();
+        }
+      });
+    } catch (err) {
+      // Anything thrown before the JSON answer or the stream took the generator over.
+      await finish();
+      throw err;
+    }
   });
 
   return app;

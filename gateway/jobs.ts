@@ -19,7 +19,7 @@ import { ProgramError, TransactionExpiredError } from '../sdk/src/errors';
 import type { Logger } from '../service-kit/log';
 import { GatewayError, notFound, unavailable, upstream } from './errors';
 import type { Ledger } from './ledger';
-import type { Candidate, WorkerDirectory } from './market/directory';
+import type { Candidate, Slot, WorkerDirectory } from './market/directory';
 import { runOnWorker, WorkerFailure } from './market/worker-link';
 import type { ChainWriter } from './market/writer';
 import type { ChatRequest, PeerProof, TierName, Usage } from './openai';
@@ -74,12 +74,15 @@ export class JobRunner {
   }
 
   /** Waits for a free slot on the best candidate that has one (bounded by the assign timeout). */
-  private async acquire(cands: Candidate[], budget: bigint, signal: AbortSignal): Promise<Candidate> {
+  private async acquire(cands: Candidate[], budget: bigint, signal: AbortSignal): Promise<{ cand: Candidate; slot: Slot }> {
     const deadline = Date.now() + this.settings.assignTimeoutMs;
     const usable = cands.filter((c) => c.price <= budget);
     if (usable.length === 0) throw unavailable('no worker is priced within what this request may spend');
     for (;;) {
-      for (const c of usable) if (this.directory.tryAcquire(c.worker)) return c;
+      for (const cand of usable) {
+        const slot = this.directory.tryAcquire(cand.worker);
+        if (slot) return { cand, slot };
+      }
       if (signal.aborted) throw new GatewayError(499, 'the client went away', 'invalid_request_error', 'client_closed');
       if (Date.now() > deadline) throw unavailable(`every eligible worker stayed at capacity for ${this.settings.assignTimeoutMs} ms`, 'at_capacity');
       await this.directory.slotFreed(Math.max(1, deadline - Date.now()));
@@ -96,22 +99,20 @@ export class JobRunner {
     for (let attempt = 0; ; attempt++) {
       const cands = quote.candidates.filter((c) => !tried.has(c.worker.address.toBase58()));
       if (cands.length === 0) throw upstream('every eligible worker failed this request', 'workers_failed');
-      const cand = await this.acquire(cands, budget, signal);
-      tried.add(cand.worker.address.toBase58());
-      let released = false;
-      const release = () => {
-        if (!released) this.directory.release(cand.worker.address);
-        released = true;
-      };
+      // The slot is held from here until the worker is done with this attempt: runOnce gives it
+      // back as soon as the worker's stream ends, and the finally below on every other way out
+      // (an error, a retry, or the consumer closing this generator with return()).
+      const { cand, slot } = await this.acquire(cands, budget, signal);
       try {
-        yield* this.runOnce(req, quote, cand, funding, budget, signal);
+        tried.add(cand.worker.address.toBase58());
+        yield* this.runOnce(req, quote, cand, slot, funding, budget, signal);
         return;
       } catch (err) {
         if (err instanceof AtCapacity && Date.now() < capacityDeadline && !signal.aborted) {
           // The chain counts jobs our slots no longer do (e.g. another client's): wait, try again.
           tried.delete(cand.worker.address.toBase58());
           attempt--;
-          release();
+          slot.release();
           await this.directory.slotFreed(100);
           continue;
         }
@@ -120,12 +121,12 @@ export class JobRunner {
         if (!retryable) throw err instanceof WorkerFailure ? upstream(err.message, err.code) : err;
         this.log.warn('job.retry', { worker: cand.worker.address.toBase58(), code: err.code });
       } finally {
-        release();
+        slot.release();
       }
     }
   }
 
-  private async *runOnce(req: ChatRequest, quote: Quote, cand: Candidate, funding: Funding, budget: bigint, signal: AbortSignal): AsyncGenerator<RunEvent> {
+  private async *runOnce(req: ChatRequest, quote: Quote, cand: Candidate, slot: Slot, funding: Funding, budget: bigint, signal: AbortSignal): AsyncGenerator<RunEvent> {
     const tier = req.tier as Tier;
     const maxPrice = cand.price;
     const { nonce, job } = this.writer.allocate();
@@ -183,21 +184,27 @@ export class JobRunner {
       const claimDeadline = Date.now() + this.settings.assignTimeoutMs;
       let streamed = '';
       let result = null;
-      for (;;) {
-        try {
-          for await (const ev of runOnWorker({ endpoint: cand.endpoint, job, envelope, resultKey: sealingKey, reply, signal: both })) {
-            if (ev.type === 'text') {
-              streamed += ev.text;
-              yield { type: 'text', text: ev.text };
-            } else if (ev.type === 'result') result = ev.result;
+      try {
+        for (;;) {
+          try {
+            for await (const ev of runOnWorker({ endpoint: cand.endpoint, job, envelope, resultKey: sealingKey, reply, signal: both })) {
+              if (ev.type === 'text') {
+                streamed += ev.text;
+                yield { type: 'text', text: ev.text };
+              } else if (ev.type === 'result') result = ev.result;
+            }
+            break;
+          } catch (err) {
+            const waiting = err instanceof WorkerFailure && err.code === 'not_yet_claimable' && Date.now() < claimDeadline && !signal.aborted;
+            if (!waiting) throw err;
+            const waitMs = Math.min(Math.max(100, (err.retryAfterS ?? 1) * 1000), 1_000, Math.max(0, claimDeadline - Date.now()));
+            await new Promise((r) => setTimeout(r, waitMs));
           }
-          break;
-        } catch (err) {
-          const waiting = err instanceof WorkerFailure && err.code === 'not_yet_claimable' && Date.now() < claimDeadline && !signal.aborted;
-          if (!waiting) throw err;
-          const waitMs = Math.min(Math.max(100, (err.retryAfterS ?? 1) * 1000), 1_000, Math.max(0, claimDeadline - Date.now()));
-          await new Promise((r) => setTimeout(r, waitMs));
         }
+      } finally {
+        // The worker is done with this job (answered, failed or cut off): its slot is free again,
+        // whatever checking the result and delivering it to the client still takes.
+        slot.release();
       }
       if (!result) throw new WorkerFailure('no result', 'no_result', false);
       const assigned = await this.assignedTo(job, result.signature);

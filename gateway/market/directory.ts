@@ -23,6 +23,15 @@ export interface Candidate {
   endpoint: string;
 }
 
+/** One request's hold on one of a worker's slots (WorkerDirectory.tryAcquire). */
+export interface Slot {
+  readonly worker: PublicKey;
+  /** False once released. */
+  readonly held: boolean;
+  /** Gives the slot back; later calls do nothing. */
+  release(): void;
+}
+
 export interface ModelListing {
   id: string;
   object: 'model';
@@ -174,17 +183,31 @@ export class WorkerDirectory {
 
   // ---- the gateway's own view of capacity ------------------------------------------------------
 
-  /** Takes a slot on a worker if it has one free (capacity from its settings). */
-  tryAcquire(worker: Account<Worker>): boolean {
+  /**
+   * Takes a slot on a worker if it has one free (capacity from its settings). The slot is given
+   * back only through the handle, whose release() is idempotent: call it in a finally and on
+   * any earlier exit, and the count moves back exactly once.
+   */
+  tryAcquire(worker: Account<Worker>): Slot | null {
     const key = worker.address.toBase58();
     const used = this.inflight.get(key) ?? 0;
-    if (used >= worker.data.settings.capacity) return false;
+    if (used >= worker.data.settings.capacity) return null;
     this.inflight.set(key, used + 1);
-    return true;
+    let held = true;
+    return {
+      worker: worker.address,
+      get held() {
+        return held;
+      },
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.free(key);
+      },
+    };
   }
 
-  release(worker: PublicKey): void {
-    const key = worker.toBase58();
+  private free(key: string): void {
     const used = this.inflight.get(key) ?? 0;
     if (used <= 1) this.inflight.delete(key);
     else this.inflight.set(key, used - 1);
@@ -207,6 +230,11 @@ export class WorkerDirectory {
       }
       this.waiters.push(done);
     });
+  }
+
+  /** Slots taken on one worker right now. */
+  inflightOf(worker: PublicKey): number {
+    return this.inflight.get(worker.toBase58()) ?? 0;
   }
 
   inflightTotal(): number {
