@@ -28,15 +28,23 @@ function jobsUrl(endpoint: string): string {
   return `${base}/v1/jobs`;
 }
 
-/** Parses an SSE byte stream into (event, data) pairs. */
+/**
+ * Parses an SSE byte stream into (event, data) pairs. Left early (an error, or the consumer
+ * stopped), it cancels the body, which closes the connection to the worker instead of leaving it
+ * open and unread.
+ */
 async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
   const decoder = new TextDecoder();
   let buffer = '';
   const reader = body.getReader();
+  let ended = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
+      if (done) {
+        ended = true;
+        break;
+      }
       buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, '\n');
       let sep: number;
       while ((sep = buffer.indexOf('\n\n')) >= 0) {
@@ -52,7 +60,8 @@ async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ ev
       }
     }
   } finally {
-    reader.releaseLock();
+    if (ended) reader.releaseLock();
+    else reader.cancel().catch(() => undefined);
   }
 }
 
@@ -91,30 +100,37 @@ export async function* runOnWorker(args: RunOnWorker): AsyncGenerator<WorkerEven
   }
   const opener = new StreamOpener(args.resultKey, args.reply.secretKey);
   let accepted = false;
-  for await (const ev of sseEvents(res.body)) {
-    switch (ev.event) {
-      case 'accepted':
-        accepted = true;
-        yield { type: 'accepted', accepted: JSON.parse(ev.data) as AcceptedEvent };
-        break;
-      case 'chunk':
-        yield { type: 'text', text: opener.open(new Uint8Array(Buffer.from(ev.data, 'base64'))) };
-        break;
-      case 'result':
-        yield { type: 'result', result: JSON.parse(ev.data) as JobResultEvent };
-        return;
-      case 'error': {
-        let body: ErrorBody | null = null;
-        try {
-          body = JSON.parse(ev.data) as ErrorBody;
-        } catch {
-          body = null;
+  try {
+    for await (const ev of sseEvents(res.body)) {
+      switch (ev.event) {
+        case 'accepted':
+          accepted = true;
+          yield { type: 'accepted', accepted: JSON.parse(ev.data) as AcceptedEvent };
+          break;
+        case 'chunk':
+          yield { type: 'text', text: opener.open(new Uint8Array(Buffer.from(ev.data, 'base64'))) };
+          break;
+        case 'result':
+          yield { type: 'result', result: JSON.parse(ev.data) as JobResultEvent };
+          return;
+        case 'error': {
+          let body: ErrorBody | null = null;
+          try {
+            body = JSON.parse(ev.data) as ErrorBody;
+          } catch {
+            body = null;
+          }
+          throw new WorkerFailure(`the worker failed the job: ${body?.error?.message ?? ev.data.slice(0, 200)}`, body?.error?.code ?? 'generation_failed', !accepted);
         }
-        throw new WorkerFailure(`the worker failed the job: ${body?.error?.message ?? ev.data.slice(0, 200)}`, body?.error?.code ?? 'generation_failed', !accepted);
+        default:
+          break;
       }
-      default:
-        break;
     }
+  } catch (err) {
+    if (err instanceof WorkerFailure || args.signal.aborted) throw err;
+    // The connection broke mid-stream (a reset or hang-up: what a killed worker looks like), or
+    // the worker sent something unreadable.
+    throw new WorkerFailure(`the worker endpoint ${args.endpoint} broke off the stream: ${(err as Error).message}`, 'stream_broken', !accepted);
   }
   throw new WorkerFailure('the worker closed the stream before the result', 'stream_closed', !accepted);
 }
