@@ -1,4 +1,4 @@
-/** The gateway's pure parts: request parsing, the stop filter, and the ledger's hold arithmetic. */
+/** The gateway's pure parts: request parsing, the stop filter, the ledger's hold arithmetic, worker slots. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,12 @@ import { join } from 'node:path';
 import { GatewayError } from '../../gateway/errors';
 import { InsufficientCredits, Ledger } from '../../gateway/ledger';
 import { parseChatRequest, StopFilter } from '../../gateway/openai';
+import { WorkerDirectory } from '../../gateway/market/directory';
+import type { Account } from '../../sdk/src/accounts/fetch';
+import type { Worker } from '../../sdk/src/accounts/market';
+import type { PeerContext } from '../../sdk/src/context';
+import { createLogger } from '../../service-kit/log';
+import { Keypair } from '@solana/web3.js';
 
 const defaults = { tier: 'open' as const, maxTokens: 64 };
 
@@ -107,5 +113,25 @@ describe('gateway units', () => {
       ledger.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('worker slots: taken up to capacity, and a slot released twice gives back one slot, not another request\'s', () => {
+    const directory = new WorkerDirectory({} as PeerContext, createLogger({ service: 'test', write: () => undefined }), []);
+    const worker = { address: Keypair.generate().publicKey, data: { settings: { capacity: 2 } } } as unknown as Account<Worker>;
+    const a = directory.tryAcquire(worker)!;
+    const b = directory.tryAcquire(worker)!;
+    assert.ok(a && b);
+    assert.equal(directory.tryAcquire(worker), null, 'at capacity');
+    assert.equal(directory.inflightOf(worker.address), 2);
+    a.release();
+    a.release();
+    assert.equal(a.held, false);
+    assert.equal(b.held, true);
+    assert.equal(directory.inflightOf(worker.address), 1, 'the second release of the same slot changed nothing');
+    const c = directory.tryAcquire(worker)!;
+    assert.ok(c);
+    b.release();
+    c.release();
+    assert.equal(directory.inflightTotal(), 0);
   });
 });
