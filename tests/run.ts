@@ -6,6 +6,10 @@
  * the process exits, and idle contexts still poll. One process per file keeps a suite of
  * hundreds of contexts as fast at the end as at the start.
  *
+ * A file whose process is killed by a signal before mocha reports (a native crash inside
+ * solana-bankrun, seen once in hundreds of runs) is run once more; the crash stays in the output
+ * and in the closing line. A failing test is never retried.
+ *
  * Usage: tsx tests/run.ts [folder-or-file ...]   (default: every tests/**\/*.test.ts)
  */
 import { spawn } from 'node:child_process';
@@ -37,6 +41,8 @@ interface FileResult {
   failed: number;
   skipped: number;
   ok: boolean;
+  /** The signal that killed mocha before it reported, if one did. */
+  signal: NodeJS.Signals | null;
 }
 
 function runFile(file: string): Promise<FileResult> {
@@ -48,10 +54,12 @@ function runFile(file: string): Promise<FileResult> {
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       const m = SUMMARY.exec(output);
       const [passed, failed, skipped] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 1, 0];
-      resolve({ file, output, passed, failed: m ? failed : Math.max(1, failed), skipped, ok: code === 0 && !!m });
+      const crashed = !m && signal !== null ? signal : null;
+      if (crashed) output += `\n   (mocha was killed by ${crashed} before it reported)\n`;
+      resolve({ file, output, passed, failed: m ? failed : Math.max(1, failed), skipped, ok: code === 0 && !!m, signal: crashed });
     });
   });
 }
@@ -65,6 +73,7 @@ async function main(): Promise<void> {
   let next = 0;
   let printed = 0;
   const done = new Map<number, FileResult>();
+  const crashes: string[] = [];
   // Print results in file order as soon as every earlier file has finished.
   const flush = () => {
     while (done.has(printed)) {
@@ -78,7 +87,13 @@ async function main(): Promise<void> {
     Array.from({ length: Math.min(JOBS, files.length) }, async () => {
       while (next < files.length) {
         const index = next++;
-        const result = await runFile(files[index]);
+        let result = await runFile(files[index]);
+        if (result.signal) {
+          const first = result;
+          result = await runFile(files[index]);
+          result.output = `${first.output.trimEnd()}\n   (run again after ${first.signal})\n${result.output}`;
+          crashes.push(`${files[index]} (${first.signal})`);
+        }
         results.push(result);
         done.set(index, result);
         flush();
@@ -88,6 +103,7 @@ async function main(): Promise<void> {
   const sum = (k: 'passed' | 'failed' | 'skipped') => results.reduce((s, r) => s + r[k], 0);
   const failedFiles = results.filter((r) => !r.ok).map((r) => r.file);
   console.log(`\n${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s` + (failedFiles.length ? `; failing: ${failedFiles.join(', ')}` : ''));
+  if (crashes.length) console.log(`crashed and run again: ${crashes.join(', ')}`);
   console.log(`tests: ${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
   process.exit(failedFiles.length ? 1 : 0);
 }

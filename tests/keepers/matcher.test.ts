@@ -33,6 +33,17 @@ describe('keepers: matcher', function () {
   const endpoints: Endpoint[] = [];
   let keepers: KeepersService | null = null;
 
+  /** The keepers' /metrics once `n` assignments are counted (or after 30 s, for the assertion to show). */
+  async function assignsCounted(n: number): Promise<string> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const text = await (await fetch(`${keepers!.url}/metrics`)).text();
+      const counted = Number(/peer_keeper_actions_total\{bot="matcher",kind="assign"\} (\d+)/.exec(text)?.[1] ?? 0);
+      if (counted >= n || Date.now() > deadline) return text;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   const endpoint = async () => {
     const e = await startEndpoint();
     endpoints.push(e);
@@ -141,7 +152,8 @@ describe('keepers: matcher', function () {
     assert.equal(owners.filter((o) => o === cheap.worker.toBase58()).length, 5);
     assert.equal((await workerOf(market, reliable.worker)).activeJobs, 4);
     assert.ok(lines.some((l) => / INFO assign .*score=/.test(l)), 'one log line per assignment');
-    const metrics = await (await fetch(`${keepers.url}/metrics`)).text();
+    // The chain shows an assignment when it lands; the keeper counts it when its confirmation returns.
+    const metrics = await assignsCounted(9);
     assert.match(metrics, /peer_keeper_actions_total\{bot="matcher",kind="assign"\} 9/);
     assert.match(metrics, /peer_keeper_wakeups_total\{bot="matcher"\} [1-9]/, 'WebSocket notifications woke the matcher');
     await finishAll(reliable);
@@ -192,7 +204,7 @@ describe('keepers: matcher', function () {
     const toNewcomer = owners.filter((o) => o === newcomer.worker.toBase58()).length;
     assert.equal(toNewcomer, 3, `a quarter of 12 assignments to the newcomer (got ${toNewcomer})`);
     assert.equal(owners.filter((o) => o === established.worker.toBase58()).length, 9);
-    const metrics = await (await fetch(`${keepers.url}/metrics`)).text();
+    const metrics = await assignsCounted(12);
     const txs = Number(/peer_keeper_transactions_total\{bot="matcher"\} (\d+)/.exec(metrics)?.[1]);
     assert.ok(txs >= 2 && txs < 12, `12 assignments in ${txs} transactions`);
     for (const w of [established, newcomer]) await sdk.pauseWorker(w.ctx);
