@@ -7,9 +7,8 @@
 import { Connection, Keypair, type Commitment } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { Hono } from 'hono';
-import { existsSync, readFileSync } from 'node:fs';
 import { createContext, ConnectionTransport, defaultProgramIds, type PeerContext, type SendOptions, type Transport } from '../sdk/src';
-import { ConfigError, createLogger, Metrics, startHttp, type HttpHandle, type Logger } from '../service-kit';
+import { createLogger, Metrics, readKeypairFile as readKeypair, startHttp, type HttpHandle, type Logger } from '../service-kit';
 import { KeeperMetrics, SetupError, type Bot, type BotKit } from './bot';
 import { ProgramWatcher, RetryingReads } from './chain';
 import type { BotName, FaultKind, KeepersConfig, ResolvedGlobal } from './config';
@@ -47,20 +46,7 @@ export interface KeepersService {
 
 /** Reads a Solana CLI keypair file (JSON array of 64 bytes); errors never show its content. */
 export function readKeypairFile(path: string): Keypair {
-  if (!existsSync(path)) throw new ConfigError(`global.keypair: keypair file ${path} not found`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw new ConfigError(`global.keypair: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
-  try {
-    const bytes = text.startsWith('[') ? Uint8Array.from(JSON.parse(text) as number[]) : bs58.decode(text);
-    if (bytes.length !== 64) throw new Error('length');
-    return Keypair.fromSecretKey(bytes);
-  } catch {
-    throw new ConfigError(`global.keypair: ${path} is not a keypair file (expected a JSON array of 64 bytes)`);
-  }
+  return readKeypair(path, 'global.keypair');
 }
 
 function sendOptions(config: KeepersConfig, commitment: Commitment): SendOptions {

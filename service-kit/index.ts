@@ -6,3 +6,4 @@ export * from './http';
 export * from './lifecycle';
 export * from './store';
 export * from './cluster';
+export * from './keypair';

@@ -23,6 +23,7 @@ import { createLogger, type Logger } from '../service-kit/log';
 import { Metrics } from '../service-kit/metrics';
 import { LlamaBackend, OpenAICompatibleBackend, type Backend } from './backends';
 import { expandHome } from '../service-kit/cluster';
+import { readKeypairFile } from '../service-kit/keypair';
 import { parseTokens, type WorkerConfig } from './config';
 import { downloadModel } from './download';
 import { observeJob, workerMetrics, workerRoutes, type MarketView } from './endpoint';
@@ -65,16 +66,6 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-function readKeypairFile(path: string): Keypair {
-  const full = expandHome(path);
-  if (!existsSync(full)) throw new ConfigError(`keypair file ${full} does not exist (set keypair, PEER_WORKER_KEYPAIR or -k)`);
-  try {
-    const bytes = JSON.parse(readFileSync(full, 'utf8')) as number[];
-    return Keypair.fromSecretKey(Uint8Array.from(bytes));
-  } catch {
-    throw new ConfigError(`keypair file ${full} is not a Solana keypair (a JSON array of 64 numbers)`);
-  }
-}
 
 /** Builds the configured backend (downloads and checks the model for the llama backend). */
 export async function createBackend(config: WorkerConfig, log: Logger): Promise<Backend> {
@@ -122,7 +113,7 @@ export async function createBackend(config: WorkerConfig, log: Logger): Promise<
 export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
   const config = opts.config;
   const log = opts.log ?? createLogger({ service: 'worker', format: config['log.format'] as 'text' | 'json', secrets: opts.secrets ?? [] });
-  const keypair = opts.keypair ?? readKeypairFile(config.keypair);
+  const keypair = opts.keypair ?? readKeypairFile(config.keypair, 'keypair');
   const ctx = opts.transport ? createContext({ transport: opts.transport, wallet: keypair }) : createContext({ url: opts.rpcUrl, wallet: keypair });
   const worker = findWorkerPda(keypair.publicKey, ctx.programs.market)[0];
   const keys = workerEncryptionKeypair(keypair.secretKey);

@@ -161,6 +161,6 @@ describe('worker: kill -9 mid-job', function () {
     assert.match(text, /^error: http\.port \(flag\) must be a whole number/m);
     const missing = spawnWorker(['--config', configFile, '-k', join(m.dir, Keypair.generate().publicKey.toBase58())]);
     assert.equal(await missing.exited, 2);
-    assert.match(missing.lines().map((l) => String(l.raw ?? '')).join('\n'), /keypair file .* does not exist/);
+    assert.match(missing.lines().map((l) => String(l.raw ?? '')).join('\n'), /keypair: keypair file .* not found/);
   });
 });
