@@ -28,7 +28,10 @@ export function probeUrl(endpoint: string, path: string): string | null {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  return new URL(path, url.origin).toString();
+  // Under the endpoint's own path (a trailing /v1 dropped): a browser-tab worker lives at
+  // <dashboard>/tab/w/<key>, and the dashboard's /health says nothing about the tab.
+  const base = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+  return new URL(`${base}/${path.replace(/^\/+/, '')}`, url.origin).toString();
 }
 
 export class EndpointProbes {
