@@ -17,7 +17,7 @@ import { outputHash } from '../sdk/src/crypto/envelope';
 import type { LlamaEngine } from './engine';
 import { hostedModelId, profileId, samplerSeed, type ExecutionProfile } from './profile';
 
-export type BackendKind = 'llama' | 'upstream' | 'ghost';
+export type BackendKind = 'llama' | 'upstream' | 'ghost' | 'wasm';
 
 export interface BackendModel {
   /** On-chain model id (hex). */

@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeRequest, type InferenceRequest } from '../sdk/src/crypto/request';
-import { checkProfile, ENGINE_VERSION, profileIdHex, samplerSeed, type ExecutionProfile } from './profile';
+import { checkProfile, ENGINE_KIND, ENGINE_VERSION, profileIdHex, samplerSeed, type ExecutionProfile } from './profile';
 import { renderPrompt } from './template';
 
 type NodeLlama = typeof import('node-llama-cpp');
@@ -145,6 +145,9 @@ export class LlamaEngine {
   /** Loads `modelPath` for `profile` after checking the weights hash and the engine version. */
   static async load(profile: ExecutionProfile, modelPath: string, opts: { threads?: number } = {}): Promise<LlamaEngine> {
     checkProfile(profile);
+    if (profile.engine.kind !== ENGINE_KIND) {
+      throw new EngineError(`profile ${profile.name} runs on ${profile.engine.kind} (${profile.engine.build}); this engine is ${ENGINE_KIND}: its output bytes may differ`, 'engine_version');
+    }
     const installed = engineVersion();
     if (profile.engine.version !== installed || installed !== ENGINE_VERSION) {
       throw new EngineError(`profile ${profile.name} needs node-llama-cpp ${profile.engine.version}; ${installed} is installed`, 'engine_version');

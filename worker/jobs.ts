@@ -25,7 +25,7 @@ import { sendInstructions } from '../sdk/src/rpc/send';
 import type { Logger } from '../service-kit/log';
 import { BackendError, type Backend } from './backends';
 import { errorBody, MAX_SUBMIT_BYTES, type AcceptedEvent, type ErrorBody, type ErrorCode, type JobResultEvent } from './protocol';
-import type { JobRow, JobStore } from './store';
+import type { JobJournal, JobRow } from './store';
 
 /** What signs confidential results: a hardware enclave (attestation/enclave.ts) or a dev enclave. */
 export interface EnclaveSigner {
@@ -48,7 +48,7 @@ export interface JobRunnerOptions {
   keys: X25519Keypair;
   enclave: EnclaveSigner | null;
   backend: Backend;
-  store: JobStore;
+  store: JobJournal;
   log: Logger;
   cheat?: CheatSettings;
   /** Called on every finished job (metrics). */

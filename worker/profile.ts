@@ -18,6 +18,11 @@
  *     ignored.
  * Where the weights live (a path or URL) is not part of the id.
  *
+ * Two engines exist: the native one above and llama.cpp in WebAssembly (`wllama` 3.13.0, build
+ * `wasm`) that a browser tab runs (dashboard/tab/). Their outputs are byte-identical only when
+ * everything stays in f32 (weights, KV cache) with flash attention off, and even then a job's id
+ * names the engine that served it: a tab advertises the wasm engine, never the native one.
+ *
  * Hosted APIs cannot be pinned like this (their weights, batching and sampling are not ours):
  * a ghost node's models are named by `hostedModelId` and served on the open tier only.
  */
@@ -25,6 +30,12 @@ import { createHash } from 'node:crypto';
 
 export const ENGINE_KIND = 'node-llama-cpp';
 export const ENGINE_VERSION = '3.21.1';
+/** llama.cpp in WebAssembly, as a browser tab runs it (pinned in package.json). */
+export const WASM_ENGINE_KIND = 'wllama';
+export const WASM_ENGINE_VERSION = '3.13.0';
+export type EngineSpec = { kind: typeof ENGINE_KIND; version: string; build: 'cpu' } | { kind: typeof WASM_ENGINE_KIND; version: string; build: 'wasm' };
+export const NATIVE_ENGINE: EngineSpec = { kind: ENGINE_KIND, version: ENGINE_VERSION, build: 'cpu' };
+export const WASM_ENGINE: EngineSpec = { kind: WASM_ENGINE_KIND, version: WASM_ENGINE_VERSION, build: 'wasm' };
 export const TEMPLATES = ['raw', 'peer-plain-v1'] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
@@ -42,7 +53,7 @@ export interface ExecutionProfile {
   /** A human name ("peer-demo"); not part of the id. */
   name: string;
   weightsSha256: string;
-  engine: { kind: typeof ENGINE_KIND; version: string; build: 'cpu' };
+  engine: EngineSpec;
   context: { size: number; batchSize: number; kvCacheType: 'F32'; flashAttention: false };
   sampler: SamplerSettings;
   prompt: { template: TemplateName; addBos: boolean };
@@ -68,7 +79,8 @@ function finite(v: unknown, name: string, lo: number, hi: number): number {
 export function checkProfile(p: ExecutionProfile): ExecutionProfile {
   if (typeof p.name !== 'string' || !/^[\w.-]{1,64}$/.test(p.name)) throw new ProfileError('profile name must be 1-64 letters, digits, dots, dashes or underscores');
   if (!/^[0-9a-f]{64}$/.test(p.weightsSha256)) throw new ProfileError(`profile ${p.name}: weights sha256 must be 64 lowercase hex digits`);
-  if (p.engine?.kind !== ENGINE_KIND || p.engine.build !== 'cpu' || typeof p.engine.version !== 'string') throw new ProfileError(`profile ${p.name}: engine must be ${ENGINE_KIND} (cpu build)`);
+  const engineOk = (p.engine?.kind === ENGINE_KIND && p.engine.build === 'cpu') || (p.engine?.kind === WASM_ENGINE_KIND && p.engine.build === 'wasm');
+  if (!engineOk || typeof p.engine.version !== 'string' || !/^[\w.+-]{1,32}$/.test(p.engine.version)) throw new ProfileError(`profile ${p.name}: engine must be ${ENGINE_KIND} (cpu build) or ${WASM_ENGINE_KIND} (wasm build)`);
   if (!Number.isInteger(p.context.size) || p.context.size < 64 || p.context.size > 32_768) throw new ProfileError(`profile ${p.name}: context size must be within 64..32768`);
   if (!Number.isInteger(p.context.batchSize) || p.context.batchSize < 1 || p.context.batchSize > p.context.size) throw new ProfileError(`profile ${p.name}: batch size must be within 1..context size`);
   if (p.context.kvCacheType !== 'F32' || p.context.flashAttention !== false) throw new ProfileError(`profile ${p.name}: deterministic profiles use an F32 KV cache and no flash attention`);
@@ -123,11 +135,11 @@ export function samplerSeed(seed: bigint | number, mode: SamplerSettings['seedMo
 }
 
 /** A profile for a weights file with the given sampler/context overrides. */
-export function makeProfile(args: { name: string; weightsSha256: string; sampler?: Partial<SamplerSettings>; context?: Partial<typeof DEFAULT_CONTEXT>; template?: TemplateName; addBos?: boolean }): ExecutionProfile {
+export function makeProfile(args: { name: string; weightsSha256: string; sampler?: Partial<SamplerSettings>; context?: Partial<typeof DEFAULT_CONTEXT>; template?: TemplateName; addBos?: boolean; engine?: EngineSpec }): ExecutionProfile {
   return checkProfile({
     name: args.name,
     weightsSha256: args.weightsSha256.toLowerCase(),
-    engine: { kind: ENGINE_KIND, version: ENGINE_VERSION, build: 'cpu' },
+    engine: { ...(args.engine ?? NATIVE_ENGINE) },
     context: { ...DEFAULT_CONTEXT, ...args.context },
     sampler: { ...DEFAULT_SAMPLER, ...args.sampler },
     prompt: { template: args.template ?? 'peer-plain-v1', addBos: args.addBos ?? false },
@@ -152,7 +164,7 @@ export function profileFromCanonical(canonical: string | Record<string, unknown>
   const p = checkProfile({
     name,
     weightsSha256: String(c.weights_sha256),
-    engine: { kind: c.engine.kind as typeof ENGINE_KIND, version: String(c.engine.version), build: c.engine.build as 'cpu' },
+    engine: { kind: c.engine.kind, version: String(c.engine.version), build: c.engine.build } as EngineSpec,
     context: { size: Number(c.context.size), batchSize: Number(c.context.batch_size), kvCacheType: c.context.kv_cache_type as 'F32', flashAttention: c.context.flash_attention as false },
     sampler: {
       temperature: Number(c.sampler.temperature),

@@ -69,7 +69,21 @@ const MIGRATIONS = [
    CREATE INDEX jobs_state ON jobs(state);`,
 ];
 
-export class JobStore {
+/**
+ * What the job runner needs of a journal. JobStore (SQLite) is the worker's; a browser tab keeps
+ * the same rows in memory (dashboard/tab/journal.ts), because a closed tab's jobs expire anyway.
+ */
+export interface JobJournal {
+  get(job: string): JobRow | null;
+  inState(...states: JobRowState[]): JobRow[];
+  startRunning(row: { job: string; tier: string; model: string; seed: bigint; deadline: number; envelope: Uint8Array; replyKey: Uint8Array; claimSignature?: string | null }): boolean;
+  recordOutput(job: string, out: { outputHash: string; resultEnvelope: Uint8Array; enclaveSignature: Uint8Array | null; completionTokens: number; promptTokens: number; stopReason: string; cheated: boolean }): void;
+  markSubmitted(job: string, signature: string | null): void;
+  markEnded(job: string, state: 'expired' | 'failed', error: string): void;
+  release(job: string): void;
+}
+
+export class JobStore implements JobJournal {
   readonly db: Store;
 
   constructor(path: string) {

@@ -82,7 +82,9 @@ export type ErrorCode =
   | 'chain_unavailable'
   | 'generation_failed'
   | 'submit_failed'
-  | 'not_found';
+  | 'not_found'
+  /** A browser-tab worker whose tab is not connected to its bridge (dashboard/bridge.ts). */
+  | 'worker_offline';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; retry_after_s?: number };
@@ -95,7 +97,7 @@ export interface ModelInfo {
   /** Human name (profile name or hosted model name). */
   name: string;
   owned_by: string;
-  backend: 'llama' | 'upstream' | 'ghost';
+  backend: 'llama' | 'upstream' | 'ghost' | 'wasm';
   /** Whether re-execution reproduces the bytes (false: open tier only). */
   deterministic: boolean;
   tiers: Tier[];
