@@ -22,6 +22,14 @@ export const dashboardSchema = {
   gateway_url: { type: 'string', default: '', doc: "a gateway's URL: enables the live page's demo-job button" },
   gateway_api_key: { type: 'string', default: '', secret: true, doc: 'API key the demo button spends credits with' },
   log_format: { type: 'enum', values: ['text', 'json'], default: 'text', doc: 'log line format' },
+  'tab.enabled': { type: 'bool', default: true, doc: 'serve the "Serve from this tab" page (/tab) and the bridge for browser-tab workers' },
+  'tab.model': { type: 'string', default: '', doc: 'GGUF file browser tabs load (default: the demo model, worker/models/peer-demo.gguf)' },
+  'tab.model_name': { type: 'string', default: 'peer-demo-tab', doc: "name tabs list their model under (the on-chain id is the wasm profile's)" },
+  'tab.public_url': { type: 'string', default: '', doc: 'URL other machines reach this dashboard at; tabs register <url>/tab/w/<key> (default: the listening URL)' },
+  'tab.price': { type: 'int', default: 1, min: 1, max: 1_000_000, doc: 'credits per open-tier job a tab asks' },
+  'tab.threads': { type: 'int', default: 1, min: 1, max: 16, doc: 'wasm threads per tab (more than 1 uses cross-origin isolation)' },
+  'tab.capacity': { type: 'int', default: 1, min: 1, max: 16, doc: 'jobs a tab takes at once (they queue on its one engine)' },
+  'tab.faucet_keypair': { type: 'string', default: '', doc: 'local networks only: a keypair file that funds new tabs (1 SOL and the open-tier bond)' },
 } satisfies Schema;
 
 export type DashboardConfig = ConfigOf<typeof dashboardSchema>;
@@ -34,6 +42,7 @@ export interface ResolvedDashboard {
   stakingProgram: PublicKey | null;
   gatewayUrl: string | null;
   gatewayApiKey: string | null;
+  tabPublicUrl: string | null;
 }
 
 function programId(key: string, value: string): PublicKey | null {
@@ -76,7 +85,15 @@ export function resolveDashboard(config: DashboardConfig): ResolvedDashboard {
   for (const m of config.models) {
     if (m.length === 0 || m.length > 200) throw new ConfigError('models: each model name is 1 to 200 characters');
   }
+  const tabPublicUrl = config['tab.public_url'] || null;
+  if (tabPublicUrl && !/^https?:\/\/[^\s]+$/.test(tabPublicUrl)) throw new ConfigError(`tab.public_url must be an http(s) URL, got ${JSON.stringify(tabPublicUrl.slice(0, 60))}`);
+  if (!/^[\w.-]{1,64}$/.test(config['tab.model_name'])) throw new ConfigError('tab.model_name must be 1-64 letters, digits, dots, dashes or underscores');
+  if (config['tab.faucet_keypair']) {
+    const host = new URL(rpcUrl).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') throw new ConfigError('tab.faucet_keypair is for local networks only (the cluster is not on this machine)');
+  }
   return {
+    tabPublicUrl,
     rpcUrl,
     wsUrl,
     marketProgram: programId('market_program', config.market_program),

@@ -10,7 +10,9 @@ import { streamSSE } from 'hono/streaming';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext, defaultProgramIds, ReadonlyWallet, stakerStatus } from '../sdk/src';
-import { createLogger, Metrics, startHttp, type HttpHandle, type Logger } from '../service-kit';
+import { createLogger, expandHome, Metrics, readKeypairFile, startHttp, type HttpHandle, type Logger } from '../service-kit';
+import { DEMO_MODEL_PATH } from '../worker';
+import { tabModelFile, tabRoutes } from './bridge';
 import { ChainReader, type ChainSnapshot } from './chain';
 import type { DashboardConfig, ResolvedDashboard } from './config';
 import { Indexer, type IndexedTx } from './indexer';
@@ -45,6 +47,18 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 };
 /** The app's pages: every one serves the same shell; the script renders by path. */
 const PAGES = ['/', '/live', '/workers', '/workers/:address', '/staking', '/disputes', '/tx/:sig'];
+/**
+ * The tab worker page runs llama.cpp in WebAssembly: its CSP allows wasm compilation and the
+ * engine's blob: workers, and cross-origin isolation (COOP/COEP) enables its threads.
+ */
+const TAB_HEADERS = {
+  'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; style-src 'self'; img-src 'self' data:; connect-src 'self' blob: data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
@@ -90,7 +104,8 @@ export async function startDashboardService(opts: StartDashboardServiceOptions):
   const app = new Hono();
   app.use('*', async (c, next) => {
     await next();
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
+    const tabPage = c.req.path === '/tab' || c.req.path.startsWith('/tab/');
+    for (const [k, v] of Object.entries(tabPage ? TAB_HEADERS : SECURITY_HEADERS)) c.header(k, v);
   });
   const shell = () => readFileSync(join(WEB, 'index.html'), 'utf8');
   for (const page of PAGES) app.get(page, (c) => c.html(shell()));
@@ -189,6 +204,24 @@ export async function startDashboardService(opts: StartDashboardServiceOptions):
     }
   });
 
+  // Browser-tab workers: the page, its bridge and (local networks) its faucet.
+  let httpUrl = '';
+  const tabs = config['tab.enabled']
+    ? tabRoutes(app, {
+        log,
+        metrics: registry,
+        rpcUrl: resolved.rpcUrl,
+        cluster: config.cluster,
+        programs,
+        model: { name: config['tab.model_name'], ...tabModelFile(config['tab.model'] ? expandHome(config['tab.model']) : DEMO_MODEL_PATH) },
+        publicUrl: () => resolved.tabPublicUrl ?? httpUrl,
+        price: BigInt(config['tab.price']),
+        threads: config['tab.threads'],
+        capacity: config['tab.capacity'],
+        faucet: config['tab.faucet_keypair'] ? readKeypairFile(config['tab.faucet_keypair'], 'tab.faucet_keypair') : null,
+      })
+    : null;
+
   let http: HttpHandle;
   try {
     http = await startHttp({
@@ -201,15 +234,16 @@ export async function startDashboardService(opts: StartDashboardServiceOptions):
       health: () => {
         const age = indexer.lastSyncMs === 0 ? null : Date.now() - indexer.lastSyncMs;
         const ok = indexer.lastError === null && age !== null && age < Math.max(30_000, config.poll_ms * 5);
-        return { ok, checks: { last_sync_ms_ago: age, error: indexer.lastError, live_clients: listeners.size } };
+        return { ok, checks: { last_sync_ms_ago: age, error: indexer.lastError, live_clients: listeners.size, tab_workers: tabs?.links() ?? null } };
       },
     });
   } catch (err) {
     db.close();
     throw err;
   }
+  httpUrl = http.url;
   indexer.start(config.subscriptions);
-  log.info('dashboard.started', { url: http.url, rpc: resolved.rpcUrl, store: config.store, demo: resolved.gatewayUrl ? 'on' : 'off' });
+  log.info('dashboard.started', { url: http.url, tab: tabs ? `${http.url}/tab` : 'off', rpc: resolved.rpcUrl, store: config.store, demo: resolved.gatewayUrl ? 'on' : 'off' });
 
   let stopping: Promise<void> | null = null;
   return {
@@ -223,6 +257,7 @@ export async function startDashboardService(opts: StartDashboardServiceOptions):
       stopping ??= (async () => {
         await indexer.stop();
         listeners.clear();
+        tabs?.close();
         await http.close();
         db.close();
         log.info('dashboard.stopped', {});

@@ -16,7 +16,7 @@ import { join, normalize, posix, relative, sep } from 'node:path';
 export const SERVICES = ['localnet', 'worker', 'keepers', 'gateway', 'dashboard', 'attestation', 'mint', 'relay'] as const;
 
 /** What another service may import from a service (paths inside the service folder, without .ts). */
-export const SERVICE_SURFACE = ['', 'index', 'protocol'];
+export const SERVICE_SURFACE = ['', 'index', 'protocol', 'browser'];
 
 export type Area = 'programs' | 'sdk' | 'service-kit' | 'service' | 'cli' | 'tools' | 'migrations' | 'bench' | 'tests';
 
@@ -78,7 +78,7 @@ export function brokenRule(from: string, to: string): string | null {
   if (rb > ra) return `a lower floor (${a.top}/) imports a higher one (${b.top}/)`;
   if (a.area === 'service' && b.area === 'service') {
     const inside = posix.relative(b.top, to).replace(/\.ts$/, '');
-    if (!SERVICE_SURFACE.includes(inside)) return `services meet through ${b.top}/index.ts or ${b.top}/protocol.ts, not ${to}`;
+    if (!SERVICE_SURFACE.includes(inside)) return `services meet through ${b.top}/index.ts, ${b.top}/protocol.ts or ${b.top}/browser.ts, not ${to}`;
   }
   return null;
 }
