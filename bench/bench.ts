@@ -24,6 +24,7 @@ import { measureVerification } from './verification';
 import { measureGateway } from './gateway';
 import { measureWorker } from './worker';
 import { measureUp } from './up';
+import { measureTab } from './tab';
 import { printReport, simulate } from './simulate';
 
 /** initialize_config and update_config (the rest of the market is in market.ts). */
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   const gateway = await measureGateway();
   const worker = await measureWorker();
   const dashboard = await measureDashboard();
+  const tab = await measureTab();
   const up = await measureUp();
   // the trust-economics simulation, small (npm run simulate runs the full 10,000-job one)
   const economics = await simulate({ jobs: 300, cheaterJobs: 100 });
@@ -88,6 +90,8 @@ async function main(): Promise<void> {
   console.table(worker.overhead);
   section('Dashboard: chain state change → shown on the live page (Chromium, no reload), ms; page weight in bytes');
   console.table([dashboard]);
+  section('Browser-tab worker: llama.cpp in WebAssembly (Chromium) vs the native engine, same demo model, engine alone; tab memory = renderer RSS beyond a blank page');
+  console.table(tab);
   section(`The whole stack (peer up): first answer ${up.firstAnswerS} s after start, peak memory ${up.peakMemoryMiB} MiB over ${up.children} processes; end-to-end latency per tier`);
   console.table(up.latency);
   section('Trust economics (bench/simulate.ts, small run; `npm run simulate` for 10,000 jobs)');
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
     privacy,
     worker,
     dashboard,
+    tab,
     up,
     economics,
   };
