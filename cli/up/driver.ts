@@ -282,6 +282,7 @@ export async function printSummary(net: Network, report: TrafficReport, say: (li
   say(`export OPENAI_BASE_URL=${gw}/v1`);
   say(`export OPENAI_API_KEY=${net.demoKey}`);
   say(`PEER_DASHBOARD_URL=${layout.url(layout.ports.dashboard)}`);
+  say(`Serve from a browser tab (open tier, llama.cpp in WebAssembly; funds from the local faucet): ${layout.url(layout.ports.dashboard)}/tab`);
   say(`PEER_KEEPERS_HEALTH_URL=${layout.url(layout.ports.keepers)}/health`);
   say(`PEER_ATTESTATION_URL=${layout.url(layout.ports.attestation)}`);
   say(`curl -s $OPENAI_BASE_URL/chat/completions -H "authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${net.model}","messages":[{"role":"user","content":"Hello"}],"max_tokens":24,"peer_tier":"verified"}'`);

@@ -177,6 +177,8 @@ export function dashboardSpec(layout: Layout, demoKey: string): ChildSpec {
     models: 'peer-demo',
     gateway_url: layout.url(layout.ports.gateway),
     gateway_api_key: demoKey,
+    // The local $PEER mint authority funds browser tabs that want to serve (local networks only).
+    tab: { faucet_keypair: layout.keyPath('admin') },
   });
   return {
     name: 'dashboard',
