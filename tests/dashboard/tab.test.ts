@@ -15,6 +15,7 @@ import { startDashboard, type DashboardService } from '../../dashboard';
 import * as sdk from '../../sdk/src';
 import { launchChromium } from '../../tools/browser';
 import { startMarket, startTestGateway, USDC, type Market } from '../gateway/helpers';
+import { eventually } from '../harness/eventually';
 
 type Gw = Awaited<ReturnType<typeof startTestGateway>>;
 interface TabStats {
@@ -28,14 +29,7 @@ interface TabStats {
 }
 const ARTIFACTS = join(__dirname, '..', '..', '.artifacts', 'dashboard');
 
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (what: string, check: () => Promise<boolean> | boolean, ms = 90_000) => eventually(what, check, ms);
 
 describe('dashboard: serve from a browser tab (llama.cpp in WebAssembly)', function () {
   this.timeout(600_000);

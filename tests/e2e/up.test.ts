@@ -17,6 +17,7 @@ import { PARTS, portSpan } from '../../cli/up/layout';
 import { conservation } from '../../cli/up/report';
 import { portIsFree } from '../../cli/up/supervisor';
 import { Traffic } from '../../cli/up/traffic';
+import { eventually } from '../harness/eventually';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -31,13 +32,7 @@ async function freeBlock(span: number): Promise<number> {
   throw new Error('no free block of ports');
 }
 
-async function until(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = (what: string, cond: () => Promise<boolean>, ms: number) => eventually(what, cond, ms, 250);
 
 describe('e2e: peer up runs the whole network for real', function () {
   this.timeout(1_800_000);

@@ -15,18 +15,12 @@ import OpenAI from 'openai';
 import * as sdk from '../../sdk/src';
 import { registerWorker, startMarket, startTestGateway, USDC, type Market } from './helpers';
 import { startTestWorker } from './worker-node';
+import { eventually } from '../harness/eventually';
 
 type Gw = Awaited<ReturnType<typeof startTestGateway>>;
 const DEVNET = 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1';
 
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, check: () => Promise<boolean> | boolean, ms = 60_000) => eventually(what, check, ms);
 
 describe('gateway: chat completions over the market with a live worker', function () {
   this.timeout(600_000);

@@ -10,15 +10,9 @@ import OpenAI from 'openai';
 import * as sdk from '../../sdk/src';
 import { startMarket, startTestGateway, USDC, type Market } from './helpers';
 import { startTestWorker } from './worker-node';
+import { eventually } from '../harness/eventually';
 
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, check: () => Promise<boolean> | boolean, ms = 60_000) => eventually(what, check, ms);
 
 describe('gateway: local mode and crash recovery', function () {
   this.timeout(300_000);

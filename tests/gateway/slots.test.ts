@@ -13,20 +13,14 @@ import type { AddressInfo } from 'node:net';
 import type { PublicKey } from '@solana/web3.js';
 import { registerWorker, startMarket, startTestGateway, USDC, type Market } from './helpers';
 import { startTestWorker } from './worker-node';
+import { eventually } from '../harness/eventually';
 
 type Gw = Awaited<ReturnType<typeof startTestGateway>>;
 
 /** What the fake worker endpoint does with POST /v1/jobs. */
 type Mode = 'reset' | 'hangup' | 'die-mid-stream' | 'error-event' | 'hang';
 
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) => eventually(what, check, ms);
 
 /** A worker endpoint that misbehaves as told; `arrived()` resolves at the next job it receives. */
 async function fakeWorker() {
