@@ -62,6 +62,8 @@ const LINK_MAX_AGE_MS = 60_000;
 /** How long a relayed request waits for the tab to start answering. */
 const HEAD_TIMEOUT_MS = 30_000;
 const RPC_BODY_LIMIT = 1_500_000;
+/** Requests waiting on one tab at most (a tab runs one generation at a time; more only queue). */
+const MAX_PENDING_PER_TAB = 32;
 /** What the tab's SDK calls; nothing else is relayed. */
 const RPC_METHODS = new Set([
   'getAccountInfo',
@@ -305,6 +307,10 @@ export function tabRoutes(app: Hono, opts: TabBridgeOptions): { links(): number;
     if (!link) {
       m.relayed.inc({ outcome: 'offline' });
       return offline(`the tab serving worker key ${authority.slice(0, 12)}… is not connected`);
+    }
+    if ([...pending.values()].filter((p) => p.authority === authority).length >= MAX_PENDING_PER_TAB) {
+      m.relayed.inc({ outcome: 'at_capacity' });
+      return c.json(errorBody('at_capacity', `the tab has ${MAX_PENDING_PER_TAB} requests waiting`, 5), 503, { 'retry-after': '5' });
     }
     let body: string | null = null;
     if (c.req.method === 'POST') {
