@@ -158,5 +158,17 @@ describe('network dashboard in Chromium', function () {
     await page.setViewportSize({ width: 390, height: 844 });
     await visit('/live');
     await shot('live-phone');
+    // At phone width nothing scrolls sideways but the tables inside their own scroll boxes.
+    for (const path of ['/', '/live', '/workers', '/staking', '/disputes']) {
+      await visit(path);
+      const { wide, culprits } = await page.evaluate(() => ({
+        wide: document.documentElement.scrollWidth,
+        culprits: Array.from(document.querySelectorAll('main *'))
+          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && !el.closest('.table-wrap'))
+          .slice(0, 4)
+          .map((el) => `${el.tagName.toLowerCase()}.${(el as HTMLElement).className}`),
+      }));
+      assert.ok(wide <= 390, `${path} is ${wide} px wide at a 390 px viewport (${culprits.join(', ')})`);
+    }
   });
 });
