@@ -134,6 +134,8 @@ async function main(): Promise<void> {
   const endpoint = `${config.endpointBase}${authority()}`;
   const price = BigInt(config.price);
 
+  // The open tier's minimum bond: a tab serves only once its bond reaches it.
+  const minBond = (await configAccount.fetch(ctx.transport, findConfigPda(programs.market)[0], { programId: programs.market })).data.params.minBond[0];
   const registration = async () => workerAccount.fetchMaybe(ctx.transport, worker, { programId: programs.market });
   const register = async () => {
     const current = await registration();
@@ -145,8 +147,7 @@ async function main(): Promise<void> {
       await updateWorker(ctx, { tiers: ['open'], models: [Buffer.from(backend.id, 'hex')], prices: { open: price }, capacity: config.capacity, endpoint });
     }
     const after = await registration();
-    const minBond = (await configAccount.fetch(ctx.transport, findConfigPda(programs.market)[0], { programId: programs.market })).data.params.minBond[0];
-    if (after && after.data.bond < minBond) {
+    if (after && after.data.bond - after.data.unbonding < minBond) {
       show('bonding $PEER…');
       await bondWorker(ctx, { amount: minBond - after.data.bond });
     }
@@ -217,11 +218,13 @@ async function main(): Promise<void> {
         stats.jobsCompleted = acc.data.reputation.jobsCompleted.toString();
         onChain = { ...onChain, activeJobs: acc.data.activeJobs, capacity: acc.data.settings.capacity };
       }
-      const serving = acc !== null && new TextDecoder().decode(acc.data.settings.endpoint.subarray(0, acc.data.settings.endpointLen)) === endpoint;
-      $('tab-register').textContent = acc === null ? 'Register and bond' : serving ? 'Registered' : 'Point the registration at this tab';
+      const here = acc !== null && new TextDecoder().decode(acc.data.settings.endpoint.subarray(0, acc.data.settings.endpointLen)) === endpoint;
+      const bonded = acc !== null && acc.data.bond - acc.data.unbonding >= minBond;
+      const serving = here && bonded && !acc.data.paused;
+      $('tab-register').textContent = acc === null ? 'Register and bond' : serving ? 'Registered' : here ? 'Bond' : 'Point the registration at this tab';
       $('tab-faucet').hidden = !config.faucet || acc !== null;
       $<HTMLButtonElement>('tab-register').disabled = serving;
-      if (stats.state !== 'offline') stats.state = serving ? 'serving' : acc ? 'registered elsewhere' : 'not registered';
+      if (stats.state !== 'offline') stats.state = serving ? 'serving' : acc === null ? 'not registered' : !here ? 'registered elsewhere' : acc.data.paused ? 'paused' : 'bond below the open-tier minimum';
     } catch (err) {
       show(`chain: ${(err as Error).message.split('\n')[0]}`);
     }

@@ -161,13 +161,18 @@ describe('network dashboard in Chromium', function () {
     // At phone width nothing scrolls sideways but the tables inside their own scroll boxes.
     for (const path of ['/', '/live', '/workers', '/staking', '/disputes']) {
       await visit(path);
-      const { wide, culprits } = await page.evaluate(() => ({
-        wide: document.documentElement.scrollWidth,
-        culprits: Array.from(document.querySelectorAll('main *'))
-          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && !el.closest('.table-wrap'))
-          .slice(0, 4)
-          .map((el) => `${el.tagName.toLowerCase()}.${(el as HTMLElement).className}`),
-      }));
+      // (In the page: the DOM, typed loosely here; this file compiles without the DOM library.)
+      const { wide, culprits } = await page.evaluate(() => {
+        type Node = { tagName: string; className: string; closest(s: string): unknown; getBoundingClientRect(): { right: number } };
+        const g = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; querySelectorAll(s: string): ArrayLike<Node> } };
+        return {
+          wide: g.document.documentElement.scrollWidth,
+          culprits: Array.from(g.document.querySelectorAll('main *'))
+            .filter((el) => el.getBoundingClientRect().right > g.innerWidth + 1 && !el.closest('.table-wrap'))
+            .slice(0, 4)
+            .map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
+        };
+      });
       assert.ok(wide <= 390, `${path} is ${wide} px wide at a 390 px viewport (${culprits.join(', ')})`);
     }
   });

@@ -7,7 +7,7 @@
  */
 import { Keypair, PublicKey } from '@solana/web3.js';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
@@ -80,6 +80,13 @@ describe('dashboard: serve from a browser tab (llama.cpp in WebAssembly)', funct
     await page.reload();
     await until('the reloaded tab', async () => (await stats().catch(() => ({ state: '' }) as TabStats)).state === 'not registered');
     assert.equal((await page.locator('#tab-key').textContent())!.trim(), tabKey.toBase58(), 'the same key after a reload');
+    // Export gives a keypair file of this key; a file that is not one is refused, and nothing changes.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#tab-export')]);
+    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as number[];
+    assert.equal(Keypair.fromSecretKey(Uint8Array.from(exported)).publicKey.toBase58(), tabKey.toBase58());
+    await page.setInputFiles('#tab-import', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify([...exported.slice(0, 32), ...Keypair.generate().publicKey.toBytes()])) });
+    await until('the import to be refused', async () => /import refused: .*public half does not match/.test((await page.locator('#tab-log').textContent()) ?? ''));
+    assert.equal((await page.locator('#tab-key').textContent())!.trim(), tabKey.toBase58());
     await page.click('#tab-faucet');
     await until('the faucet funds', async () => (await m.connection.getBalance(tabKey)) > 0);
     await page.click('#tab-register');
