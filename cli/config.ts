@@ -10,32 +10,17 @@ import bs58 from 'bs58';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { CLUSTER_URLS, monikerUrl } from '../sdk/src/cluster';
 import { ValidationError } from '../sdk/src/errors';
 
-export const CLUSTERS: Record<string, string> = {
-  'mainnet-beta': 'https://api.mainnet-beta.solana.com',
-  devnet: 'https://api.devnet.solana.com',
-  testnet: 'https://api.testnet.solana.com',
-  localnet: 'http://127.0.0.1:8899',
-};
-const MONIKERS: Record<string, string> = {
-  m: 'mainnet-beta',
-  'mainnet-beta': 'mainnet-beta',
-  mainnet: 'mainnet-beta',
-  d: 'devnet',
-  devnet: 'devnet',
-  t: 'testnet',
-  testnet: 'testnet',
-  l: 'localnet',
-  localnet: 'localnet',
-  localhost: 'localnet',
-};
+/** The public clusters' RPC URLs (the SDK's table). */
+export const CLUSTERS = CLUSTER_URLS;
 const COMMITMENTS = ['processed', 'confirmed', 'finalized'];
 
 /** A moniker ("devnet", "d", "localhost"...) or an http(s) URL → the RPC URL. */
 export function resolveUrl(input: string): string {
-  const moniker = MONIKERS[input.trim().toLowerCase()];
-  if (moniker) return CLUSTERS[moniker];
+  const moniker = monikerUrl(input);
+  if (moniker) return moniker;
   if (/^https?:\/\/[^\s]+$/i.test(input.trim())) return input.trim();
   throw new ValidationError(`unknown cluster "${input}": use mainnet-beta, devnet, testnet, localnet (m, d, t, l) or an http(s) URL`);
 }

@@ -5,22 +5,12 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { monikerUrl, websocketUrlOf } from '../sdk/src/cluster';
 import { ConfigError } from './config';
-
-export const CLUSTER_MONIKERS: Readonly<Record<string, string>> = Object.freeze({
-  localnet: 'http://127.0.0.1:8899',
-  l: 'http://127.0.0.1:8899',
-  devnet: 'https://api.devnet.solana.com',
-  d: 'https://api.devnet.solana.com',
-  testnet: 'https://api.testnet.solana.com',
-  t: 'https://api.testnet.solana.com',
-  'mainnet-beta': 'https://api.mainnet-beta.solana.com',
-  m: 'https://api.mainnet-beta.solana.com',
-});
 
 /** A moniker or an http(s) URL → the RPC URL; anything else is a ConfigError naming `key`. */
 export function resolveClusterUrl(key: string, value: string): string {
-  const moniker = CLUSTER_MONIKERS[value];
+  const moniker = monikerUrl(value);
   if (moniker) return moniker;
   let url: URL;
   try {
@@ -33,12 +23,7 @@ export function resolveClusterUrl(key: string, value: string): string {
 }
 
 /** web3.js' rule: the WebSocket is the RPC URL with ws(s) and the next port. */
-export function defaultWsUrl(rpcUrl: string): string {
-  const url = new URL(rpcUrl);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (url.port) url.port = String(Number(url.port) + 1);
-  return url.toString().replace(/\/$/, '');
-}
+export const defaultWsUrl = websocketUrlOf;
 
 /** `~/x` → the home directory's x; other paths resolved against the working directory. */
 export function expandHome(path: string): string {

@@ -1,52 +1,28 @@
 /** Solana CLI conventions: `-u` monikers, keypair files, and which cluster a URL really is. */
 import { Keypair, type Connection } from '@solana/web3.js';
+import { CLUSTER_URLS, GENESIS_HASHES, monikerUrl, type ClusterName } from '../../sdk/src/cluster';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
-export const MONIKERS: Record<string, string> = {
-  localnet: 'http://127.0.0.1:8899',
-  l: 'http://127.0.0.1:8899',
-  devnet: 'https://api.devnet.solana.com',
-  d: 'https://api.devnet.solana.com',
-  testnet: 'https://api.testnet.solana.com',
-  t: 'https://api.testnet.solana.com',
-  'mainnet-beta': 'https://api.mainnet-beta.solana.com',
-  m: 'https://api.mainnet-beta.solana.com',
-};
-
-export type ClusterKind = 'mainnet-beta' | 'devnet' | 'testnet' | 'localnet';
-
-const GENESIS: Record<string, ClusterKind> = {
-  '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d': 'mainnet-beta',
-  EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG: 'devnet',
-  '4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY': 'testnet',
-};
+export type ClusterKind = ClusterName;
 
 export function resolveUrl(urlOrMoniker: string): string {
-  const url = MONIKERS[urlOrMoniker] ?? urlOrMoniker;
+  const url = monikerUrl(urlOrMoniker) ?? urlOrMoniker;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`"${urlOrMoniker}" is neither a cluster moniker (${Object.keys(MONIKERS).filter((m) => m.length > 1).join(', ')}) nor a URL`);
+    throw new Error(`"${urlOrMoniker}" is neither a cluster moniker (${Object.keys(CLUSTER_URLS).join(', ')}) nor a URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`${url}: the RPC URL must be http(s)`);
   return url;
 }
 
-/** The WebSocket URL the Solana CLI derives: same host, port + 1 for an explicit port. */
-export function websocketUrl(rpcUrl: string): string {
-  const u = new URL(rpcUrl);
-  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (u.port) u.port = String(Number(u.port) + 1);
-  return u.toString();
-}
-
 /** Identifies the cluster by its genesis hash; anything unknown is a local network. */
 export async function clusterKind(connection: Connection): Promise<ClusterKind> {
   const hash = await connection.getGenesisHash();
-  return GENESIS[hash] ?? 'localnet';
+  return GENESIS_HASHES[hash] ?? 'localnet';
 }
 
 export const DEFAULT_KEYPAIR = resolve(homedir(), '.config/solana/id.json');

@@ -18,6 +18,7 @@ export * from './amounts';
 export * from './errors';
 export * from './wallet';
 export * from './programs';
+export * from './cluster';
 export * from './events';
 export * from './context';
 export * from './accounts/fetch';
