@@ -12,6 +12,7 @@ import { Layout, type UpOptions, type WalletName } from './layout';
 import { answerLine, balances, conservation, fmt, readRouting, type Conservation } from './report';
 import {
   attestationSpec,
+  CONFIDENTIAL_BOND,
   dashboardSpec,
   demoProfile,
   gatewaySpec,
@@ -96,7 +97,8 @@ export async function startUp(opts: UpOptions, say: (line: string) => void): Pro
       { name: 'gateway', key: w('gateway').publicKey, funds: { sol: 20, usdc: 1_000n * USDC } },
       { name: 'client', key: w('client').publicKey, funds: { sol: 20, usdc: 100n * USDC } },
       { name: 'staker', key: w('staker').publicKey, funds: { sol: 5, peer: 10_000n * PEER } },
-      { name: 'worker-honest', key: w('worker-honest').publicKey, funds: { sol: 20, peer: 5_000n * PEER } },
+      // The honest worker bonds the confidential tier's minimum (its DEV enclave serves that tier).
+      { name: 'worker-honest', key: w('worker-honest').publicKey, funds: { sol: 20, peer: BigInt(CONFIDENTIAL_BOND) * PEER + 5_000n * PEER } },
       { name: 'worker-cheater', key: w('worker-cheater').publicKey, funds: { sol: 20, peer: 5_000n * PEER } },
       { name: 'attestation', key: w('attestation').publicKey, funds: { sol: 5 } },
       ...validatorNames.map((n) => ({ name: n, key: w(n).publicKey, funds: { sol: 20, peer: 5_000n * PEER } })),
@@ -118,9 +120,15 @@ export async function startUp(opts: UpOptions, say: (line: string) => void): Pro
     const demoKey = `peer_demo_${randomBytes(16).toString('hex')}`;
     const cheatRate = opts.cheatRate;
     const t = (name: string, p: Promise<void>) => p.then(() => say(`  ✓ ${name}`));
+    // The honest worker asks the authority to vouch for its enclave as it starts: authority first.
+    const authority = t('attestation authority (vouches for DEV enclaves only: NOT hardware-attested)', supervisor.start(attestationSpec(layout)));
+    const authorityUrl = layout.url(layout.ports.attestation);
     await Promise.all([
-      t('attestation authority (vouches for DEV enclaves only: NOT hardware-attested)', supervisor.start(attestationSpec(layout))),
-      t('worker-honest (demo model, open + verified)', supervisor.start(workerSpec(layout, { name: 'worker-honest', port: layout.ports.workers[0], cheatRate: 0 }))),
+      authority,
+      t(
+        `worker-honest (demo model, open + verified + confidential on a DEV enclave: NOT hardware-attested, no TEE here; bond ${CONFIDENTIAL_BOND.toLocaleString('en-US')} $PEER)`,
+        authority.then(() => supervisor.start(workerSpec(layout, { name: 'worker-honest', port: layout.ports.workers[0], cheatRate: 0, devEnclaveAuthorityUrl: authorityUrl }))),
+      ),
       t(`worker-cheater (demo model, alters ${Math.round(cheatRate * 100)}% of its answers)`, supervisor.start(workerSpec(layout, { name: 'worker-cheater', port: layout.ports.workers[1], cheatRate }))),
       t('keepers (matcher, cranks)', supervisor.start(keepersSpec(layout))),
       ...validators.map((_, i) => t(`validator-${i + 1}`, supervisor.start(validatorSpec(layout, i, registryPath, profilesPath)))),
@@ -197,13 +205,24 @@ export async function driveTraffic(net: Network, say: (line: string) => void): P
   show(await traffic.chat('We the People of', 'verified'));
   show(await traffic.stream('In the beginning', 'verified'));
   show(await traffic.x402('Four score and seven', w('client'), layout.rpcUrl, chain.usdcMint));
-  const conf = await traffic.chat('A secret question', 'confidential');
-  if (conf) show(conf);
-  else say(`  confidential: refused — ${traffic.refusals.at(-1)?.error} (the worker's DEV enclave is NOT hardware-attested and is not registered by \`peer worker start\`; see the report)`);
+  // The honest worker registers its enclave key after it starts: wait for the record on chain.
+  const honestPda = sdk.findWorkerPda(w('worker-honest').publicKey)[0];
+  const authority = w('attestation').publicKey;
+  const devPolicy = { trustedAuthorities: [authority], allowedMeasurements: [], allowDev: true };
+  await until('the honest worker\'s enclave on chain', async () => sdk.fetchTrustedEnclave(chain.transport, honestPda, devPolicy).then(() => true, () => false), 120_000).catch(() => undefined);
+  const conf = await traffic.confidential('A secret question', chain, authority);
+  if (conf) {
+    show(conf);
+    if (conf.enclave && !conf.enclave.hardwareAttested) {
+      say(`    ⚠ ${conf.enclave.label} — there is no TEE on this machine: the enclave key lives in the worker's own memory, and the authority vouched for it only because it runs with allow_dev.`);
+      say(`      checked for real: the prompt sealed to that key; the enclave's signature over the answer, on chain (submit_confidential_result) and by the gateway (enclave_verified ${conf.enclaveVerified}).`);
+    }
+  } else {
+    say(`  confidential: refused — ${traffic.refusals.at(-1)?.error} (the honest worker's DEV enclave, NOT hardware-attested, is not serving; see ${layout.logDir}/worker-honest.log and attestation.log)`);
+  }
 
   say('  an SDK app posts verified jobs and samples them for audit (openings sealed to a validator of the signed registry):');
   const profile = demoProfile(layout.opts.root);
-  const honestPda = sdk.findWorkerPda(w('worker-honest').publicKey)[0];
   const cheaterPda = sdk.findWorkerPda(w('worker-cheater').publicKey)[0];
   show(await traffic.auditedJob(chain, w('client'), honestPda, profile, net.registry, 'The honest answer'));
   const challenged: string[] = [];

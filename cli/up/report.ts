@@ -102,5 +102,7 @@ export function answerLine(a: Answer, routing: Map<string, Routing>, names: Map<
   const worker = a.worker ?? r?.worker ?? null;
   const who = worker ? names.get(worker) ?? worker.slice(0, 8) : '?';
   const why = r ? `matcher score ${r.score}${r.newcomer ? ', newcomer share' : ''}` : a.via === 'sdk-audited' ? 'pinned by the SDK app' : 'self-claimed by the worker';
-  return `${a.tier.padEnd(8)} ${a.via.padEnd(13)} job ${a.job.slice(0, 8)} → ${who} (${why}) in ${(a.ms / 1000).toFixed(1)} s: ${quote(a.text)}`;
+  // A confidential answer says what kind of enclave served it, in the line itself.
+  const enclave = a.enclave ? ` [${a.enclave.label}]` : '';
+  return `${a.tier.padEnd(8)} ${a.via.padEnd(13)} job ${a.job.slice(0, 8)} → ${who} (${why}) in ${(a.ms / 1000).toFixed(1)} s${enclave}: ${quote(a.text)}`;
 }

@@ -65,9 +65,19 @@ export interface WorkerRole {
   name: 'worker-honest' | 'worker-cheater';
   port: number;
   cheatRate: number;
+  /**
+   * Serve the confidential tier on a DEV enclave (NO TEE on this machine: NOT hardware-attested),
+   * vouched for by the attestation authority at this URL (it runs with allow_dev). The worker
+   * then bonds the confidential minimum (5,000 $PEER) and registers its enclave key on chain.
+   */
+  devEnclaveAuthorityUrl?: string;
 }
 
+/** The confidential tier's minimum bond (sdk/src/flows/settings.ts minBond), in whole $PEER. */
+export const CONFIDENTIAL_BOND = 5_000;
+
 export function workerSpec(layout: Layout, role: WorkerRole): ChildSpec {
+  const dev = Boolean(role.devEnclaveAuthorityUrl);
   const file = layout.writeYaml(role.name, {
     rpc: { url: layout.rpcUrl },
     keypair: layout.keyPath(role.name),
@@ -75,7 +85,17 @@ export function workerSpec(layout: Layout, role: WorkerRole): ChildSpec {
     store: { path: layout.data(`${role.name}.sqlite`) },
     backend: 'llama',
     llama: { model: demoModelPath(layout.opts.root), threads: 1 },
-    market: { tiers: 'open,verified', capacity: 4, bond: '2000', register: true, self_claim: true, poll_ms: 500, claim_earnings_above: '1000000' },
+    market: {
+      tiers: dev ? 'open,verified,confidential' : 'open,verified',
+      capacity: 4,
+      bond: dev ? String(CONFIDENTIAL_BOND) : '2000',
+      register: true,
+      self_claim: true,
+      poll_ms: 500,
+      claim_earnings_above: '1000000',
+    },
+    // DEV enclave: an ed25519 key in the worker's own memory, NOT hardware-attested (no TEE here).
+    ...(dev ? { confidential: { enclave: 'dev', insecure_dev_enclave: true, authority_url: role.devEnclaveAuthorityUrl } } : {}),
     cheat: { rate: role.cheatRate },
   });
   return {

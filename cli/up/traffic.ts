@@ -1,12 +1,13 @@
 /**
  * Real traffic through the running network: chat requests with the official `openai` client to
  * the gateway (open and verified tiers, some streamed), one paid per request over x402 with
- * `@x402/fetch`, a confidential request, and an SDK app posting verified jobs itself and
+ * `@x402/fetch`, a confidential request (on the honest worker's DEV enclave: NOT
+ * hardware-attested, this machine has no TEE), and an SDK app posting verified jobs itself and
  * sampling them for audit (the client side of the audit path: openings sealed to validators of
  * the signed registry). Every answer is the demo model's own text.
  */
 import { createKeyPairSignerFromBytes } from '@solana/kit';
-import type { Keypair, PublicKey } from '@solana/web3.js';
+import { PublicKey, type Keypair } from '@solana/web3.js';
 import { wrapFetchWithPayment, x402Client } from '@x402/fetch';
 import { ExactSvmScheme } from '@x402/svm/exact/client';
 import OpenAI from 'openai';
@@ -29,6 +30,13 @@ export interface Answer {
   /** Time to the first streamed token. */
   ttftMs: number | null;
   audited: boolean;
+  /** Confidential tier: the gateway checked the enclave's signature (PeerProof.enclave_verified). */
+  enclaveVerified?: boolean | null;
+  /**
+   * Confidential tier: the answering worker's enclave as the client reads it from the chain
+   * (the measurement says DEV or hardware; a DEV enclave is NOT hardware-attested).
+   */
+  enclave?: { hardwareAttested: boolean; label: string };
 }
 
 export interface Refusal {
@@ -46,6 +54,7 @@ export interface TrafficResult {
 interface PeerProof {
   job: string;
   worker: string;
+  enclave_verified?: boolean | null;
 }
 
 export class Traffic {
@@ -69,12 +78,32 @@ export class Traffic {
       const res = await this.openai.chat.completions.create(params as OpenAI.ChatCompletionCreateParamsNonStreaming);
       const proof = (res as unknown as { peer: PeerProof }).peer;
       const a: Answer = { via: 'openai', tier, prompt, text: res.choices[0]?.message?.content ?? '', job: proof.job, worker: proof.worker, ms: Date.now() - started, ttftMs: null, audited: false };
+      if (tier === 'confidential') a.enclaveVerified = proof.enclave_verified ?? null;
       this.answers.push(a);
       return a;
     } catch (err) {
       this.refusals.push({ via: 'openai', tier, prompt, error: oneLine(err) });
       return null;
     }
+  }
+
+  /**
+   * One confidential request through the gateway: it seals the prompt to the assigned worker's
+   * enclave key and checks the enclave's signature over the result (the program checked it in
+   * submit_confidential_result). Then the client reads the answering worker's enclave record
+   * from the chain itself, trusting `authority` and accepting a DEV enclave, and says which
+   * kind it is: a DEV enclave is NOT hardware-attested.
+   */
+  async confidential(prompt: string, chain: Chain, authority: PublicKey, maxTokens = 32): Promise<Answer | null> {
+    const a = await this.chat(prompt, 'confidential', maxTokens);
+    if (!a || !a.worker) return a;
+    try {
+      const e = await sdk.fetchTrustedEnclave(chain.transport, new PublicKey(a.worker), { trustedAuthorities: [authority], allowedMeasurements: [], allowDev: true });
+      a.enclave = { hardwareAttested: e.hardwareAttested, label: e.label };
+    } catch (err) {
+      a.enclave = { hardwareAttested: false, label: `enclave record not trusted by this client: ${oneLine(err)}` };
+    }
+    return a;
   }
 
   /** One streamed chat request (SSE); the job comes from the x-peer-job header. */
