@@ -22,6 +22,7 @@ export const GATEWAY_SCHEMA = {
   local: { type: 'bool', default: false, doc: 'run on the user\'s machine with the user\'s own keypair: no API keys, credits on chain' },
   log_format: { type: 'enum', values: ['text', 'json'], default: 'text', doc: 'log line format' },
   default_tier: { type: 'enum', values: ['open', 'verified', 'confidential'], default: 'open', doc: 'tier when a request names none' },
+  confidential_allow_dev: { type: 'bool', default: false, doc: 'also route confidential requests to DEV enclaves (NOT hardware-attested: the worker operator can read the prompt); local networks and demos only' },
   max_price: { type: 'int', default: 100, min: 1, max: 1_000_000, doc: 'most credits one request may lock when it names no peer_max_price' },
   max_body_bytes: { type: 'int', default: 256 * 1024, min: 1024, max: 16 * 1024 * 1024, doc: 'largest request body' },
   max_tokens: { type: 'int', default: 256, min: 1, max: 4096, doc: 'max_tokens when a request names none' },

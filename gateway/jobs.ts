@@ -7,6 +7,7 @@
  * against the job's on-chain output hash (and the enclave signature). Open-tier jobs are
  * finalized at once; the reconciler settles the rest when the chain does.
  */
+import { isDevEnclaveMeasurement } from '../sdk/src/attestation/measurement';
 import { PublicKey, type Connection } from '@solana/web3.js';
 import { parseMarketEvents } from '../sdk/src/events';
 import { randomBytes } from 'node:crypto';
@@ -228,6 +229,7 @@ export class JobRunner {
           post_tx: postTx,
           verified: true,
           enclave_verified: checked.enclaveVerified,
+          enclave_attested: tier === 'confidential' ? !isDevEnclaveMeasurement((worker as { enclaveMeasurement: Uint8Array }).enclaveMeasurement) : null,
         },
       };
     } finally {

@@ -209,6 +209,8 @@ export interface PeerProof {
   post_tx: string | null;
   verified: boolean;
   enclave_verified: boolean | null;
+  /** Confidential jobs: whether the enclave's attestation came from TEE hardware (false: a DEV enclave). */
+  enclave_attested: boolean | null;
 }
 
 export function completionBody(args: { id: string; created: number; model: string; text: string; finishReason: string; usage: Usage; peer: PeerProof }): Record<string, unknown> {

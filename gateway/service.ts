@@ -97,7 +97,7 @@ export async function startGateway(config: GatewayConfig, opts: { log?: Logger; 
     const lastNonce = ledger.liveHolds().reduce((m, h) => (h.nonce >= m ? h.nonce + 1n : m), 0n);
     const storedNext = BigInt(ledger.meta('next_nonce') ?? '0');
     writer.startAt([onChain.jobsPosted, lastNonce, storedNext].reduce((a, b) => (a > b ? a : b)));
-    const directory = new WorkerDirectory(ctx, log, config.models);
+    const directory = new WorkerDirectory(ctx, log, config.models, undefined, config.confidential_allow_dev);
     const reconciler = new Reconciler(ctx, connection, ledger, writer, log);
     const runner = new JobRunner(
       ctx,

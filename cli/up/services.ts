@@ -175,6 +175,8 @@ export function gatewaySpec(layout: Layout, demoKey: string, demoCredits: number
     'x402.network': 'devnet',
     demo_key: demoKey,
     demo_credits: demoCredits,
+    // The honest worker's enclave is a DEV one (no TEE here): routed to only because this is a demo.
+    confidential_allow_dev: true,
   });
   return {
     name: 'gateway',

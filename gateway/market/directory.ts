@@ -9,6 +9,7 @@ import type { PublicKey } from '@solana/web3.js';
 import { configAccount, queryWorkers, type Config, type Tier, type Worker } from '../../sdk/src/accounts/market';
 import type { Account } from '../../sdk/src/accounts/fetch';
 import type { PeerContext } from '../../sdk/src/context';
+import { isDevEnclaveMeasurement } from '../../sdk/src/attestation/measurement';
 import { modelId, toHex } from '../../sdk/src/crypto/envelope';
 import { workerEligibility } from '../../sdk/src/flows/client';
 import { findConfigPda } from '../../sdk/src/pda';
@@ -61,6 +62,8 @@ export class WorkerDirectory {
     private readonly log: Logger,
     knownModels: string[],
     private readonly ttlMs = 2_000,
+    /** Route confidential jobs to DEV enclaves too (config confidential_allow_dev; demos only). */
+    private readonly allowDevEnclaves = false,
   ) {
     for (const name of knownModels) this.names.set(toHex(modelId(name)), name);
   }
@@ -172,6 +175,10 @@ export class WorkerDirectory {
       }
       if (job.tier === 'confidential' && w.data.enclaveKey.every((b) => b === 0)) {
         reasons.push('has no attested enclave');
+        continue;
+      }
+      if (job.tier === 'confidential' && !this.allowDevEnclaves && isDevEnclaveMeasurement(w.data.enclaveMeasurement)) {
+        reasons.push('runs a DEV enclave (NOT hardware-attested), which this gateway does not route confidential requests to (confidential_allow_dev)');
         continue;
       }
       const price = w.data.settings.prices[t];

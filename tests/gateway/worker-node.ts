@@ -2,12 +2,12 @@
 import { Keypair } from '@solana/web3.js';
 import { join } from 'node:path';
 import { loadWorkerConfig } from '../../worker/config';
-import { startWorker } from '../../worker/service';
+import { startWorker, type StartWorkerOptions } from '../../worker/service';
 import { createLogger } from '../../service-kit/log';
 import { PEER, type Market } from './helpers';
 
 /** A real worker node (worker/service.ts): the in-process demo model behind its job endpoint, registered and bonded. */
-export async function startTestWorker(m: Market, opts: { flags?: Record<string, unknown>; quiet?: boolean } = {}) {
+export async function startTestWorker(m: Market, opts: { flags?: Record<string, unknown>; quiet?: boolean; onEnclave?: StartWorkerOptions['onEnclave'] } = {}) {
   const keypair = Keypair.generate();
   await m.fundSol(keypair.publicKey);
   await m.fundPeer(keypair.publicKey, 5_000n * PEER);
@@ -25,5 +25,5 @@ export async function startTestWorker(m: Market, opts: { flags?: Record<string, 
     },
   });
   const log = createLogger({ service: 'worker', write: (line) => (opts.quiet === false ? process.stderr.write(`${line}\n`) : undefined) });
-  return startWorker({ config, rpcUrl, keypair, log });
+  return startWorker({ config, rpcUrl, keypair, log, onEnclave: opts.onEnclave });
 }
