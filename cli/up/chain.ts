@@ -99,7 +99,14 @@ export async function fundWallets(chain: Chain, admin: Keypair, wallets: { name:
   );
 }
 
-/** Demo windows (each at the program's lower bound) and the roles the services need on chain. */
+/**
+ * Demo windows, in chain seconds. The driver warps the clock past each one, so their length costs
+ * no waiting; they are long enough that slow validators on a loaded machine (the wall clock moves
+ * the chain clock too) still challenge, commit and reveal inside them.
+ */
+export const DEMO_WINDOWS = { challenge: 120, commit: 300, reveal: 300 } as const;
+
+/** The demo windows and the roles the services need on chain. */
 export async function configureMarket(
   chain: Chain,
   admin: Keypair,
@@ -107,9 +114,9 @@ export async function configureMarket(
 ): Promise<void> {
   const adminCtx = chain.ctxOf(admin);
   await sdk.updateConfig(adminCtx, {
-    challengeWindowSecs: 60,
-    commitWindowSecs: 60,
-    revealWindowSecs: 60,
+    challengeWindowSecs: DEMO_WINDOWS.challenge,
+    commitWindowSecs: DEMO_WINDOWS.commit,
+    revealWindowSecs: DEMO_WINDOWS.reveal,
     claimDelaySecs: 5,
     jobTimeoutSecs: 600,
     voteQuorum: roles.quorum,

@@ -7,7 +7,7 @@ import type { Keypair, PublicKey } from '@solana/web3.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as sdk from '../../sdk/src';
-import { configureMarket, deployLocal, fundWallets, PEER, USDC, type Chain } from './chain';
+import { configureMarket, DEMO_WINDOWS, deployLocal, fundWallets, PEER, USDC, type Chain } from './chain';
 import { Layout, type UpOptions, type WalletName } from './layout';
 import { answerLine, balances, conservation, fmt, readRouting, type Conservation } from './report';
 import {
@@ -112,7 +112,7 @@ export async function startUp(opts: UpOptions, say: (line: string) => void): Pro
       quorum: Math.max(1, validators.length - 1),
     });
     await sdk.buyCredits(chain.ctxOf(w('client')), { credits: 2_000n });
-    say(`[3/6] funded ${wallets.size} wallets (SOL airdrop; USDC and $PEER minted by the admin); windows 60 s, matcher and ${validators.length} validators registered, 10,000 $PEER staked`);
+    say(`[3/6] funded ${wallets.size} wallets (SOL airdrop; USDC and $PEER minted by the admin); challenge window ${DEMO_WINDOWS.challenge} s, vote windows ${DEMO_WINDOWS.commit} s (warped past), matcher and ${validators.length} validators registered, 10,000 $PEER staked`);
 
     say('[4/6] starting the services (the workers load the demo model)…');
     const profilesPath = writeProfiles(layout);
@@ -253,11 +253,11 @@ export async function driveTraffic(net: Network, say: (line: string) => void): P
     const challenge = sdk.findChallengePda(new (await import('@solana/web3.js')).PublicKey(challenged[0]))[0];
     const quorum = (await sdk.fetchConfig(chain.transport, sdk.findConfigPda()[0])).data.params.voteQuorum;
     await until(`${quorum} committed votes`, async () => (await sdk.queryVotes(chain.transport, challenge)).length >= quorum, 180_000);
-    say(`  ${quorum} validators committed their votes; warping the clock 61 s (commit phase over)`);
-    await chain.warp(61);
+    say(`  ${quorum} validators committed their votes; warping the clock ${DEMO_WINDOWS.commit + 1} s (commit phase over)`);
+    await chain.warp(DEMO_WINDOWS.commit + 1);
     await until('the reveals', async () => (await sdk.queryVotes(chain.transport, challenge)).filter((v) => v.data.revealed).length >= quorum, 120_000);
-    say('  votes revealed; warping the clock 61 s (reveal phase over) for the cranks to resolve');
-    await chain.warp(61);
+    say(`  votes revealed; warping the clock ${DEMO_WINDOWS.reveal + 1} s (reveal phase over) for the cranks to resolve`);
+    await chain.warp(DEMO_WINDOWS.reveal + 1);
     await until('the challenge to be resolved', async () => (await sdk.queryChallenges(chain.transport, { worker: cheaterPda })).length === 0, 120_000);
   } else {
     say('  (the cheater answered honestly every time it was audited: nothing to challenge)');
@@ -266,8 +266,8 @@ export async function driveTraffic(net: Network, say: (line: string) => void): P
   if (bondAfter < bondBefore) say(`  ⚖ the cheater was slashed ${fmt(bondBefore - bondAfter, 9)} $PEER (bond ${fmt(bondBefore, 9)} → ${fmt(bondAfter, 9)})`);
 
   // Past every challenge window: the cranks finalize what is left, and the fees are swept.
-  say('  warping the clock 61 s past the challenge windows: the cranks finalize every remaining job');
-  await chain.warp(61);
+  say(`  warping the clock ${DEMO_WINDOWS.challenge + 1} s past the challenge windows: the cranks finalize every remaining job`);
+  await chain.warp(DEMO_WINDOWS.challenge + 1);
   await until('every job to end', async () => (await sdk.queryJobs(chain.transport)).length === 0, 180_000);
   const honestChallenged = false; // challenges against the honest worker are counted below from the validators' logs
   const c = await conservation(chain);
