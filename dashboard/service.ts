@@ -1,8 +1,10 @@
 /**
  * The dashboard service: the indexer (logsSubscribe + polling → SQLite), the chain reader, and the
  * HTTP face: the single-page app under plain URLs, its JSON API, a Server-Sent Events stream of
- * indexed transactions, uPlot served from node_modules, /health and /metrics. Read-only: the one
- * write is the demo button, which only forwards a fixed prompt to a configured gateway.
+ * indexed transactions, uPlot served from node_modules, /health and /metrics. It holds no key and
+ * signs nothing of its own: the demo button only forwards a fixed prompt to a configured gateway;
+ * the browser-tab bridge (bridge.ts, `tab.enabled`) relays what tabs sign themselves; its faucet
+ * (`tab.faucet_keypair`) exists on local networks only.
  */
 import { Connection, PublicKey } from '@solana/web3.js';
 import { Hono, type Context } from 'hono';
