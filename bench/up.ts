@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUp } from '../cli/up/driver';
 import { PARTS, portSpan } from '../cli/up/layout';
-import { portIsFree } from '../cli/up/supervisor';
+import { freePortBlock } from '../cli/up/supervisor';
 import { Traffic } from '../cli/up/traffic';
 import { REPO_ROOT } from '../tools/workspace';
 
@@ -20,22 +20,12 @@ export interface UpBench {
   latency: { tier: string; streamed: boolean; requests: number; medianS: number; ttftMedianS: number | null }[];
 }
 
-async function freeBase(span: number): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let p = base; p < base + span && ok; p++) ok = await portIsFree(p);
-    if (ok) return base;
-  }
-  throw new Error('no free block of ports');
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function measureUp(opts: { perTier?: number } = {}): Promise<UpBench> {
   const perTier = opts.perTier ?? 3;
   const state = mkdtempSync(join(tmpdir(), 'peer-up-bench-'));
-  const net = await startUp({ root: REPO_ROOT, stateDir: state, basePort: await freeBase(portSpan(3)), cluster: 'localnet', parts: [...PARTS], validators: 3, cheatRate: 0, exit: true }, () => undefined);
+  const net = await startUp({ root: REPO_ROOT, stateDir: state, basePort: await freePortBlock(portSpan(3)), cluster: 'localnet', parts: [...PARTS], validators: 3, cheatRate: 0, exit: true }, () => undefined);
   try {
     const traffic = new Traffic(net.layout.url(net.layout.ports.gateway), net.demoKey, net.model);
     const first = await traffic.chat('The President said', 'open', 16);

@@ -5,7 +5,7 @@
  * the supervisor's lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -49,6 +49,35 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
+}
+
+/** The kernel's ephemeral port range (what `port: 0` listeners and outgoing sockets draw from). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(lo) && Number.isInteger(hi)) return [lo, hi];
+  } catch {
+    // not Linux: assume the IANA range
+  }
+  return [49_152, 65_535];
+}
+
+/**
+ * A block of `span` free ports for a second network on this machine (tests, benches), chosen
+ * below the ephemeral range: a port that other processes' `port: 0` listeners or outgoing
+ * connections can take between this check and the network's start would be lost to them.
+ */
+export async function freePortBlock(span: number): Promise<number> {
+  const [ephemeralLo] = ephemeralRange();
+  const lo = 10_000;
+  const hi = Math.max(lo + span + 1, ephemeralLo - span);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = lo + Math.floor(Math.random() * (hi - lo));
+    let free = true;
+    for (let p = base; p < base + span && free; p++) free = await portIsFree(p);
+    if (free) return base;
+  }
+  throw new Error(`no block of ${span} free ports between ${lo} and ${hi + span}`);
 }
 
 interface Managed {

@@ -16,22 +16,11 @@ import * as sdk from '../../sdk/src';
 import { driveTraffic, startUp, type Network, type TrafficReport } from '../../cli/up/driver';
 import { PARTS, portSpan } from '../../cli/up/layout';
 import { conservation } from '../../cli/up/report';
-import { portIsFree } from '../../cli/up/supervisor';
+import { freePortBlock } from '../../cli/up/supervisor';
 import { Traffic } from '../../cli/up/traffic';
 import { eventually } from '../harness/eventually';
 
 const REPO = join(__dirname, '..', '..');
-
-/** A block of free ports (the defaults stay free for a developer's own `npm start`). */
-async function freeBlock(span: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let free = true;
-    for (let p = base; p < base + span && free; p++) free = await portIsFree(p);
-    if (free) return base;
-  }
-  throw new Error('no free block of ports');
-}
 
 const until = (what: string, cond: () => Promise<boolean>, ms: number) => eventually(what, cond, ms, 250);
 
@@ -44,7 +33,7 @@ describe('e2e: peer up runs the whole network for real', function () {
 
   before(async () => {
     state = mkdtempSync(join(tmpdir(), 'peer-up-e2e-'));
-    const basePort = await freeBlock(portSpan(3));
+    const basePort = await freePortBlock(portSpan(3));
     net = await startUp({ root: REPO, stateDir: state, basePort, cluster: 'localnet', parts: [...PARTS], validators: 3, cheatRate: 0.5, exit: true }, (l) => lines.push(l));
     report = await driveTraffic(net, (l) => lines.push(l));
   });
