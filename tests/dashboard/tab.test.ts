@@ -91,6 +91,7 @@ describe('dashboard: serve from a browser tab (llama.cpp in WebAssembly)', funct
     await until('the faucet funds', async () => (await m.connection.getBalance(tabKey)) > 0);
     await page.click('#tab-register');
     await until('the registration', async () => (await stats()).state === 'serving');
+    assert.equal(await page.locator('#tab-faucet').isVisible(), false, 'no faucet button once registered');
     const worker = sdk.findWorkerPda(tabKey)[0];
     const acc = await sdk.workerAccount.fetch(sdk.createContext({ connection: m.connection, wallet: Keypair.generate() }).transport, worker);
     assert.equal(Buffer.from(acc.data.settings.endpoint.subarray(0, acc.data.settings.endpointLen)).toString(), `${dash.url}/tab/w/${tabKey.toBase58()}`);
