@@ -1,5 +1,6 @@
 /**
- * `peer dashboard`: the read-only network dashboard (dashboard/) over any cluster (`-u`). It
+ * `peer dashboard`: the network dashboard (dashboard/) over any cluster (`-u`), and its
+ * "Serve from this tab" page for browser-tab workers (/tab). It
  * returns once the service is starting; SIGINT/SIGTERM stop it cleanly and a bad configuration
  * exits 2 with one line (service-kit's runService).
  */
@@ -9,7 +10,7 @@ import { runDashboard } from '../../dashboard';
 export function addDashboardCommand(program: Command): void {
   program
     .command('dashboard')
-    .description('serve the network dashboard: live jobs, workers, earnings, staking and disputes (config: YAML file, PEER_DASHBOARD_* env, flags)')
+    .description('serve the network dashboard: live jobs, workers, earnings, staking and disputes, and /tab, where a browser tab serves open-tier jobs (config: YAML file, PEER_DASHBOARD_* env, flags)')
     .option('--dashboard-config <file>', 'dashboard YAML config (cluster, host, port, store, models, gateway_url, …)')
     .option('--port <n>', 'HTTP port (default 8090)')
     .option('--host <host>', 'HTTP host (0.0.0.0 serves the local network)')
