@@ -12,6 +12,7 @@
  */
 import { createTransferInstruction } from '@solana/spl-token';
 import * as sdk from '../sdk/src';
+import * as stakingIx from '../sdk/src/instructions/staking';
 import { countingTransport, createContext, type CountingTransport, type PeerContext } from '../sdk/src';
 import { PEER, sdkFixture, USDC, type Actor } from '../tests/sdk/helpers';
 
@@ -118,10 +119,16 @@ export async function measureSdk(): Promise<SdkFlowRow[]> {
   await measure('staker', 'stake (first: opens the account)', staker, (c) => sdk.stake(c, { amount: 100n * PEER }));
   await measure('staker', 'stake', staker, (c) => sdk.stake(c, { amount: 10n * PEER }));
   const funder = await fx.actor({ usdc: 10n * USDC });
-  await sdk.sendInstructions(funder.ctx, [createTransferInstruction(funder.usdc, sdk.findRewardVaultPda()[0], funder.publicKey, USDC)]);
+  // USDC reaching the reward vault is accounted by update_rewards and then streams out over
+  // reward_stream_secs (no sniping): fund, accrue, let the stream run, then claim.
+  const fundRewards = async () => {
+    await sdk.sendInstructions(funder.ctx, [createTransferInstruction(funder.usdc, sdk.findRewardVaultPda()[0], funder.publicKey, USDC), stakingIx.updateRewards({}, {})]);
+    await fx.warp(3 * 86_400 + 1);
+  };
+  await fundRewards();
   await measure('staker', 'status', staker, (c) => sdk.stakerStatus(c));
   await measure('staker', 'claim rewards', staker, (c) => sdk.claimRewards(c), async (c) => {
-    await sdk.sendInstructions(funder.ctx, [createTransferInstruction(funder.usdc, sdk.findRewardVaultPda()[0], funder.publicKey, USDC)]);
+    await fundRewards();
     return sdk.claimRewards(c);
   });
   await measure('staker', 'unstake (request)', staker, (c) => sdk.unstake(c, { amount: 5n * PEER }));

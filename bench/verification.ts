@@ -59,12 +59,14 @@ export async function measureVerification(rows: VerificationRow[]): Promise<void
     return { results: [opened.result, ...results, resolved.result], resolve: resolved.result, challenge: opened.result, commit: results[0], reveal: results[n] ?? results[0] };
   }
 
-  const won = await dispute(3, 'challenger');
+  // Votes weigh stake and a side needs more than half of it (the challenger's excluded): every
+  // registered voter votes, so the revealed side decides however many challengers came before.
+  const won = await dispute(voters.length, 'challenger');
   push('challenge_job', 'ok (creates the challenge, locks bonds)', won.challenge);
   push('commit_vote', 'ok (creates the vote)', won.commit);
   push('reveal_vote', 'ok (counts the vote)', won.reveal);
   push('resolve_challenge', 'challenger won (slash: transfer + burn, refund, close job)', won.resolve);
-  const lost = await dispute(3, 'worker');
+  const lost = await dispute(voters.length, 'worker');
   push('resolve_challenge', 'worker won (burns the challenge bond)', lost.resolve);
   const lapsed = await dispute(0, 'lapse');
   push('resolve_challenge', 'lapsed (no votes)', lapsed.resolve);
@@ -87,11 +89,26 @@ export async function measureVerification(rows: VerificationRow[]): Promise<void
     await m.finalizeJob(job);
   }
 
-  // full disputes: every transaction of challenge → N commits → N reveals → resolve
+  // full disputes: every transaction of challenge → N commits → N reveals → resolve, each on a
+  // fresh market whose electorate is exactly the N voters (votes weigh stake: N of a larger
+  // electorate might not decide)
   for (const n of [3, 5]) {
-    const d = await dispute(n, 'challenger');
-    const total = d.results.reduce((s, r) => s + units(r), 0);
-    rows.push({ program: PROGRAM, instruction: 'dispute (total)', case: `${n} voters, challenger won: ${d.results.length} transactions (1 challenge + ${n} commits + ${n} reveals + 1 resolve)`, computeUnits: total });
+    const fv = await Verification.create(await startEmbedded(), defaultParams(), { confidential: false });
+    const fm = fv.m;
+    const { actor: fclient } = await fm.client(1_000_000n);
+    const { matcher: fmatcher } = await fm.addMatcher();
+    const electorate: ValidatorEntry[] = [];
+    for (let i = 0; i < n; i++) electorate.push(await fv.readyValidator(big(fm.params.validatorMinBond)));
+    const worker = await fm.readyWorker({ tiers: ['verified'] });
+    const { job } = await fv.submittedJob(fclient, worker.actor, fmatcher);
+    const challenger = await fv.readyValidator();
+    const truth = hash32(`truth ${job.toBase58()}`);
+    const opened = await fv.challengeJob(challenger.actor, job, truth);
+    const { results } = await fv.voteAll(opened.challenge, electorate, new Array(n).fill(truth), { reveal: new Array(n).fill(true) });
+    const resolved = await fv.resolveChallenge(opened.challenge);
+    const all = [opened.result, ...results, resolved.result];
+    const total = all.reduce((sum, r) => sum + unitsOf(r, fm.programId), 0);
+    rows.push({ program: PROGRAM, instruction: 'dispute (total)', case: `${n} voters, challenger won: ${all.length} transactions (1 challenge + ${n} commits + ${n} reveals + 1 resolve)`, computeUnits: total });
   }
 
   // the confidential tier (Ed25519 instruction introspection; the precompile itself is not counted)
