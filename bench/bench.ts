@@ -40,6 +40,19 @@ async function measureConfig(rows: CuRow[]): Promise<void> {
   row('update_config', 'ok', unitsOf(await send(env.context, [update], [env.admin]), env.marketId));
 }
 
+/** Runs one part of the bench, saying which part it is (progress) and naming it in a failure. */
+async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  process.stderr.write(`bench: ${name}…\n`);
+  try {
+    const out = await run();
+    process.stderr.write(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return out;
+  } catch (err) {
+    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function section(title: string): void {
   console.log(`\n${title}`);
 }
@@ -48,22 +61,22 @@ async function main(): Promise<void> {
   const build = await buildAll(() => {});
   const sizes = build.programs.map((p) => ({ program: p.name, bytes: p.soBytes, buildMs: p.ms }));
   const rows: CuRow[] = [];
-  await measureConfig(rows);
-  const lifecycles = await measureMarket(rows);
-  await measureVerification(rows);
-  await measureStaking(rows);
-  const sdk = await measureSdk();
-  const localnet = await measureLocalnet();
-  const keepers = await measureKeepers();
-  const attestation = measureAttestation();
-  const privacy = await measurePrivacy();
-  const gateway = await measureGateway();
-  const worker = await measureWorker();
-  const dashboard = await measureDashboard();
-  const tab = await measureTab();
-  const up = await measureUp();
+  await step('config', () => measureConfig(rows));
+  const lifecycles = await step('market', () => measureMarket(rows));
+  await step('verification', () => measureVerification(rows));
+  await step('staking', () => measureStaking(rows));
+  const sdk = await step('sdk flows', () => measureSdk());
+  const localnet = await step('localnet', () => measureLocalnet());
+  const keepers = await step('keepers', () => measureKeepers());
+  const attestation = await step('attestation', async () => measureAttestation());
+  const privacy = await step('privacy', () => measurePrivacy());
+  const gateway = await step('gateway', () => measureGateway());
+  const worker = await step('worker', () => measureWorker());
+  const dashboard = await step('dashboard', () => measureDashboard());
+  const tab = await step('browser tab', () => measureTab());
+  const up = await step('peer up', () => measureUp());
   // the trust-economics simulation, small (npm run simulate runs the full 10,000-job one)
-  const economics = await simulate({ jobs: 300, cheaterJobs: 100 });
+  const economics = await step('economics', () => simulate({ jobs: 300, cheaterJobs: 100 }));
 
   section(`Build: toolchain + sysroot ${build.toolchainMs} ms (cached after the first build), peer_runtime ${build.runtimeMs} ms`);
   console.table(sizes);

@@ -121,8 +121,11 @@ export async function measureSdk(): Promise<SdkFlowRow[]> {
   const funder = await fx.actor({ usdc: 10n * USDC });
   // USDC reaching the reward vault is accounted by update_rewards and then streams out over
   // reward_stream_secs (no sniping): fund, accrue, let the stream run, then claim.
+  let fundings = 0n;
   const fundRewards = async () => {
-    await sdk.sendInstructions(funder.ctx, [createTransferInstruction(funder.usdc, sdk.findRewardVaultPda()[0], funder.publicKey, USDC), stakingIx.updateRewards({}, {})]);
+    // A different amount each time: an identical transaction under the same blockhash is refused as already processed.
+    const amount = USDC + fundings++;
+    await sdk.sendInstructions(funder.ctx, [createTransferInstruction(funder.usdc, sdk.findRewardVaultPda()[0], funder.publicKey, amount), stakingIx.updateRewards({}, {})]);
     await fx.warp(3 * 86_400 + 1);
   };
   await fundRewards();
