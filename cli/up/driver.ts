@@ -80,6 +80,7 @@ export async function startUp(opts: UpOptions, say: (line: string) => void): Pro
   };
   try {
     const fresh = layout.isLocal;
+    if (fresh) layout.resetData();
     const wallets = new Map<WalletName, Keypair>();
     const validatorNames = layout.validatorNames();
     for (const name of ['admin', 'keeper', 'gateway', 'client', 'staker', 'worker-honest', 'worker-cheater', 'attestation', ...validatorNames] as WalletName[]) {

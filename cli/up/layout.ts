@@ -4,7 +4,7 @@
  * directory (default `.peer/up/`), so an operator can read exactly what each process was given.
  */
 import { Keypair } from '@solana/web3.js';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -97,6 +97,16 @@ export class Layout {
 
   keyPath(name: WalletName): string {
     return join(this.keysDir, `${name}.json`);
+  }
+
+  /**
+   * Empties the data directory: on a fresh local network every database in it (the gateway's
+   * ledger, the dashboard's index, the workers' and validators' journals) describes the previous
+   * chain, and a second `npm start` would otherwise begin with, e.g., a spent demo key.
+   */
+  resetData(): void {
+    rmSync(this.dataDir, { recursive: true, force: true });
+    mkdirSync(this.dataDir, { recursive: true });
   }
 
   /** The wallet's keypair: kept across runs on a real cluster (it holds funds), new on a fresh local network. */
