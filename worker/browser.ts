@@ -8,4 +8,5 @@ export { workerRoutes, workerMetrics, observeJob, type WorkerMetrics } from './e
 export { BackendError, type Backend, type BackendModel, type GenerateOptions, type GenerateResult } from './backends';
 export { DEFAULT_CONTEXT, DEFAULT_SAMPLER, makeProfile, profileIdHex, samplerSeed, WASM_ENGINE, type ExecutionProfile } from './profile';
 export { renderPrompt } from './template';
+export { Mutex } from './mutex';
 export type { JobJournal, JobRow, JobRowState } from './store';

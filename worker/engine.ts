@@ -23,6 +23,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import { join } from 'node:path';
 import { decodeRequest, type InferenceRequest } from '../sdk/src/crypto/request';
 import { checkProfile, ENGINE_KIND, ENGINE_VERSION, profileIdHex, samplerSeed, type ExecutionProfile } from './profile';
+import { Mutex } from './mutex';
 import { renderPrompt } from './template';
 
 type NodeLlama = typeof import('node-llama-cpp');
@@ -101,30 +102,6 @@ export async function fileSha256(path: string): Promise<string> {
   const sha256 = hash.digest('hex');
   hashCache.set(path, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
   return sha256;
-}
-
-/** A simple FIFO lock: one generation at a time per model. */
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  private waiting = 0;
-
-  get queued(): number {
-    return this.waiting;
-  }
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    this.waiting++;
-    const prev = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((r) => (release = r));
-    await prev;
-    this.waiting--;
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  }
 }
 
 /** One loaded model under one execution profile. */

@@ -12,9 +12,22 @@
 import { Wllama } from '@wllama/wllama';
 import { outputHash } from '../../sdk/src/crypto/envelope';
 import type { InferenceRequest } from '../../sdk/src/crypto/request';
-import { BackendError, type Backend, type BackendModel, type GenerateOptions, type GenerateResult } from '../../worker/browser';
-import { DEFAULT_CONTEXT, DEFAULT_SAMPLER, makeProfile, profileIdHex, samplerSeed, WASM_ENGINE, type ExecutionProfile } from '../../worker/browser';
-import { renderPrompt } from '../../worker/browser';
+import {
+  BackendError,
+  DEFAULT_CONTEXT,
+  DEFAULT_SAMPLER,
+  makeProfile,
+  Mutex,
+  profileIdHex,
+  renderPrompt,
+  samplerSeed,
+  WASM_ENGINE,
+  type Backend,
+  type BackendModel,
+  type ExecutionProfile,
+  type GenerateOptions,
+  type GenerateResult,
+} from '../../worker/browser';
 
 export interface TabModel {
   /** The profile's name (shown and listed; not part of the id). */
@@ -60,8 +73,7 @@ async function download(url: string, onProgress?: (p: LoadProgress) => void): Pr
 
 export class WasmBackend implements Backend {
   readonly kind = 'wasm' as const;
-  private chain: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
+  private readonly lock = new Mutex();
 
   private constructor(
     private readonly wllama: Wllama,
@@ -102,19 +114,13 @@ export class WasmBackend implements Backend {
   }
 
   queued(): number {
-    return this.waiting;
+    return this.lock.queued;
   }
 
   /** One generation at a time (as the native engine): concurrent jobs queue. */
-  generate(modelIdHex: string, request: InferenceRequest, seed: bigint, opts: GenerateOptions = {}): Promise<GenerateResult> {
-    if (modelIdHex !== this.id) return Promise.reject(new BackendError(`this tab does not serve model ${modelIdHex.slice(0, 16)}…`, 'unsupported_model'));
-    this.waiting++;
-    const run = this.chain.then(
-      () => this.generateNow(request, seed, opts),
-      () => this.generateNow(request, seed, opts),
-    );
-    this.chain = run.catch(() => undefined).finally(() => this.waiting--);
-    return run;
+  async generate(modelIdHex: string, request: InferenceRequest, seed: bigint, opts: GenerateOptions = {}): Promise<GenerateResult> {
+    if (modelIdHex !== this.id) throw new BackendError(`this tab does not serve model ${modelIdHex.slice(0, 16)}…`, 'unsupported_model');
+    return this.lock.run(() => this.generateNow(request, seed, opts));
   }
 
   private async generateNow(request: InferenceRequest, seed: bigint, opts: GenerateOptions): Promise<GenerateResult> {
