@@ -5,13 +5,13 @@
  * `~/.config/solana/id.json`; the commitment from `--commitment`, else the config's, else
  * "confirmed".
  */
-import { Keypair, type Commitment } from '@solana/web3.js';
-import bs58 from 'bs58';
+import type { Commitment, Keypair } from '@solana/web3.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CLUSTER_URLS, monikerUrl } from '../sdk/src/cluster';
 import { ValidationError } from '../sdk/src/errors';
+import { keypairFromText } from '../sdk/src/wallet';
 
 /** The public clusters' RPC URLs (the SDK's table). */
 export const CLUSTERS = CLUSTER_URLS;
@@ -69,9 +69,7 @@ export function loadKeypair(path: string): Keypair {
     throw new ValidationError(`cannot read keypair file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    const bytes = text.startsWith('[') ? Uint8Array.from(JSON.parse(text) as number[]) : bs58.decode(text);
-    if (bytes.length !== 64) throw new Error('length');
-    return Keypair.fromSecretKey(bytes);
+    return keypairFromText(text);
   } catch {
     throw new ValidationError(`invalid keypair file ${path}: expected a JSON array of 64 bytes`);
   }

@@ -1,6 +1,6 @@
 /** Reading a service's keypair file: one clear ConfigError naming the key, never the file's content. */
-import { Keypair } from '@solana/web3.js';
-import bs58 from 'bs58';
+import type { Keypair } from '@solana/web3.js';
+import { keypairFromText } from '../sdk/src/wallet';
 import { existsSync, readFileSync } from 'node:fs';
 import { expandHome } from './cluster';
 import { ConfigError } from './config';
@@ -16,9 +16,7 @@ export function readKeypairFile(path: string, key = 'keypair'): Keypair {
     throw new ConfigError(`${key}: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
   try {
-    const bytes = text.startsWith('[') ? Uint8Array.from(JSON.parse(text) as number[]) : bs58.decode(text);
-    if (bytes.length !== 64) throw new Error('length');
-    return Keypair.fromSecretKey(bytes);
+    return keypairFromText(text);
   } catch {
     throw new ConfigError(`${key}: ${full} is not a keypair file (expected a JSON array of 64 bytes)`);
   }

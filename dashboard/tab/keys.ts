@@ -5,7 +5,7 @@
  * leaves the tab (the bridge sees only signatures).
  */
 import { Keypair } from '@solana/web3.js';
-import nacl from 'tweetnacl';
+import { keypairFromText } from '../../sdk/src/wallet';
 
 export const KEY_STORAGE = 'peer-cycles/tab-worker-key/v1';
 
@@ -28,21 +28,9 @@ export function exportKey(keypair: Keypair): string {
   return JSON.stringify([...keypair.secretKey]);
 }
 
-/** Parses a keypair file; throws one clear error for anything else. */
+/** Parses a keypair file; throws one clear error for anything else (the SDK's parser). */
 export function importKey(text: string): Keypair {
-  let bytes: unknown;
-  try {
-    bytes = JSON.parse(text.trim());
-  } catch {
-    throw new Error('not a keypair file: expected a JSON array of 64 numbers');
-  }
-  if (!Array.isArray(bytes) || bytes.length !== 64 || !bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
-    throw new Error('not a keypair file: expected a JSON array of 64 numbers from 0 to 255');
-  }
-  const secret = Uint8Array.from(bytes as number[]);
-  const derived = nacl.sign.keyPair.fromSeed(secret.subarray(0, 32)).publicKey;
-  if (!derived.every((b, i) => b === secret[32 + i])) throw new Error('the keypair file is inconsistent: its public half does not match its secret half');
-  return Keypair.fromSecretKey(secret);
+  return keypairFromText(text);
 }
 
 export function saveKey(storage: Storage, keypair: Keypair): void {

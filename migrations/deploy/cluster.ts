@@ -1,6 +1,7 @@
 /** Solana CLI conventions: `-u` monikers, keypair files, and which cluster a URL really is. */
 import { Keypair, type Connection } from '@solana/web3.js';
 import { CLUSTER_URLS, GENESIS_HASHES, monikerUrl, type ClusterName } from '../../sdk/src/cluster';
+import { keypairFromText } from '../../sdk/src/wallet';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -34,16 +35,11 @@ export function expandHome(path: string): string {
 export function readKeypair(path: string): Keypair {
   const full = expandHome(path);
   if (!existsSync(full)) throw new Error(`keypair file ${full} does not exist (create one with \`solana-keygen new -o ${full}\`, or pass -k/--keypair)`);
-  let bytes: unknown;
   try {
-    bytes = JSON.parse(readFileSync(full, 'utf8'));
+    return keypairFromText(readFileSync(full, 'utf8'));
   } catch {
     throw new Error(`${full} is not a keypair file (expected a JSON array of 64 numbers)`);
   }
-  if (!Array.isArray(bytes) || bytes.length !== 64 || !bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
-    throw new Error(`${full} is not a keypair file (expected a JSON array of 64 numbers)`);
-  }
-  return Keypair.fromSecretKey(Uint8Array.from(bytes as number[]));
 }
 
 /** Writes a keypair file the way solana-keygen does (JSON array, owner-only permissions). */
