@@ -24,7 +24,6 @@ import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, type T
 import bs58 from 'bs58';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -37,6 +36,7 @@ import { sendInstructions } from '../sdk/src/rpc/send';
 import { errorBody, MAX_SUBMIT_BYTES } from '../sdk/src/worker-protocol';
 import type { Logger } from '../service-kit/log';
 import type { Metrics } from '../service-kit/metrics';
+import { fileSha256 } from '../worker';
 import { linkMessage, RELAYED_HEADERS, type LinkRequest } from './tab/protocol';
 import { tabBundle } from './tab-bundle';
 
@@ -398,7 +398,7 @@ export function tabRoutes(app: Hono, opts: TabBridgeOptions): { links(): number;
 }
 
 /** The tab's model file and the sha256 it must hash to (the tab checks it again after download). */
-export function tabModelFile(path: string): { path: string; sha256: string } {
+export async function tabModelFile(path: string): Promise<{ path: string; sha256: string }> {
   if (!existsSync(path)) throw new Error(`tab.model: ${path} does not exist`);
-  return { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+  return { path, sha256: await fileSha256(path) };
 }

@@ -215,7 +215,7 @@ export async function startDashboardService(opts: StartDashboardServiceOptions):
         rpcUrl: resolved.rpcUrl,
         cluster: config.cluster,
         programs,
-        model: { name: config['tab.model_name'], ...tabModelFile(config['tab.model'] ? expandHome(config['tab.model']) : DEMO_MODEL_PATH) },
+        model: { name: config['tab.model_name'], ...(await tabModelFile(config['tab.model'] ? expandHome(config['tab.model']) : DEMO_MODEL_PATH)) },
         publicUrl: () => resolved.tabPublicUrl ?? httpUrl,
         price: BigInt(config['tab.price']),
         threads: config['tab.threads'],
