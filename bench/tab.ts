@@ -1,8 +1,9 @@
 /**
  * The browser-tab worker against the native one on the same model (the demo GGUF): load time
- * (fetch + sha256 + wasm load, as the page reports it), tokens per second and time to first
- * token of the engine alone (no market), with 1 and 2 wasm threads, and the tab's memory (RSS
- * of Chromium's renderer processes beyond what a blank page takes). Reported, never asserted.
+ * (fetch + sha256 + wasm load, as the page reports it), tokens per second and mean time to first
+ * token of the engine alone on the worker bench's prompts (no market), with 1 and 2 wasm threads,
+ * and the tab's memory (RSS of Chromium's renderer processes beyond what a blank page takes).
+ * Reported, never asserted.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { launchChromium } from '../tools/browser';
 import { REPO_ROOT } from '../tools/workspace';
 import { LlamaEngine } from '../worker/engine';
 import { makeProfile } from '../worker/profile';
+import { MAX_TOKENS, measureDirect, PROMPTS } from './worker';
 
 export interface TabBenchRow {
   engine: string;
@@ -26,9 +28,6 @@ export interface TabBenchRow {
   memoryMiB: number | null;
 }
 
-const PROMPTS = ['The President said', 'Call me', 'Our nation', 'The sea', 'We the people'];
-const MAX_TOKENS = 128;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Resident memory of Chromium's renderer processes, MiB (Linux /proc via ps). */
 function rendererRssMiB(): number | null {
@@ -47,27 +46,11 @@ export async function measureTab(): Promise<TabBenchRow[]> {
   const modelPath = join(REPO_ROOT, 'worker', 'models', 'peer-demo.gguf');
   const sha256 = readFileSync(`${modelPath}.sha256`, 'utf8').trim().split(/\s+/)[0];
 
-  // Native, 1 thread (the worker's default).
+  // Native, 1 thread (the worker's default): the worker bench's own direct run.
   const engine = await LlamaEngine.load(makeProfile({ name: 'peer-demo', weightsSha256: sha256, addBos: true }), modelPath);
-  const native: { ms: number; ttft: number; tokens: number }[] = [];
-  for (const [i, prompt] of PROMPTS.entries()) {
-    const t0 = performance.now();
-    let ttft = 0;
-    const r = await engine.generate({ v: 1, maxTokens: MAX_TOKENS, prompt }, BigInt(i), MAX_TOKENS, { onText: () => void (ttft ||= performance.now() - t0) });
-    native.push({ ms: performance.now() - t0, ttft, tokens: r.tokens.length });
-  }
+  const native = await measureDirect(engine);
   await engine.close();
-  const nTokens = native.reduce((s, r) => s + r.tokens, 0);
-  rows.push({
-    engine: 'node-llama-cpp 3.21.1 (native)',
-    threads: 1,
-    loadMs: Math.round(engine.loadMs),
-    tokensPerSecond: Math.round((nTokens / native.reduce((s, r) => s + r.ms, 0)) * 1000),
-    ttftMs: Math.round(median(native.map((r) => r.ttft))),
-    jobs: native.length,
-    tokensPerJob: Math.round(nTokens / native.length),
-    memoryMiB: null,
-  });
+  rows.push({ engine: 'node-llama-cpp 3.21.1 (native)', threads: 1, loadMs: Math.round(engine.loadMs), tokensPerSecond: native.tokensPerSecond, ttftMs: native.ttftMs, jobs: native.jobs, tokensPerJob: Math.round(native.tokensPerJob), memoryMiB: null });
 
   const net = await startLocalnet({ rpcPort: 0, slotMs: 400 });
   const browser = await launchChromium();
@@ -100,7 +83,7 @@ export async function measureTab(): Promise<TabBenchRow[]> {
           threads: used,
           loadMs,
           tokensPerSecond: Math.round((tokens / runs.reduce((s, r) => s + r.ms, 0)) * 1000),
-          ttftMs: Math.round(median(runs.map((r) => r.ttftMs ?? r.ms))),
+          ttftMs: Math.round(runs.reduce((sum, r) => sum + (r.ttftMs ?? r.ms), 0) / runs.length),
           jobs: runs.length,
           tokensPerJob: Math.round(tokens / runs.length),
           memoryMiB: after !== null && baseline !== null ? Math.round(after - baseline) : null,

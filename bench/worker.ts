@@ -34,8 +34,24 @@ export interface WorkerBench {
   model: { loadMs: number; rssMiB: number };
 }
 
-const PROMPTS = ['The President said', 'Call me', 'Our nation', 'The sea', 'We the people'];
-const MAX_TOKENS = 128;
+export const PROMPTS = ['The President said', 'Call me', 'Our nation', 'The sea', 'We the people'];
+export const MAX_TOKENS = 128;
+
+/** The bench prompts through a loaded engine, one after another: tokens/s, mean TTFT, ms per job. */
+export async function measureDirect(engine: LlamaEngine): Promise<{ jobs: number; tokensPerJob: number; tokensPerSecond: number; ttftMs: number; msPerJob: number }> {
+  let ttft = 0;
+  let tokens = 0;
+  const started = performance.now();
+  for (const [i, prompt] of PROMPTS.entries()) {
+    const t0 = performance.now();
+    let first = 0;
+    const r = await engine.generate({ v: 1, maxTokens: MAX_TOKENS, prompt }, BigInt(i), MAX_TOKENS, { onText: () => (first ||= performance.now() - t0) });
+    ttft += first;
+    tokens += r.tokens.length;
+  }
+  const ms = performance.now() - started;
+  return { jobs: PROMPTS.length, tokensPerJob: tokens / PROMPTS.length, tokensPerSecond: Math.round((tokens / ms) * 1000), ttftMs: Math.round(ttft / PROMPTS.length), msPerJob: Math.round(ms / PROMPTS.length) };
+}
 
 export async function measureWorker(): Promise<WorkerBench> {
   const modelPath = join(REPO_ROOT, 'worker', 'models', 'peer-demo.gguf');
@@ -51,21 +67,9 @@ export async function measureWorker(): Promise<WorkerBench> {
   await second.close();
 
   // Direct.
-  let ttft = 0;
-  let tokens = 0;
-  let started = performance.now();
-  for (const [i, prompt] of PROMPTS.entries()) {
-    const t0 = performance.now();
-    let first = 0;
-    const r = await warm.generate({ v: 1, maxTokens: MAX_TOKENS, prompt }, BigInt(i), MAX_TOKENS, { onText: () => (first ||= performance.now() - t0) });
-    ttft += first;
-    tokens += r.tokens.length;
-  }
-  const directMs = performance.now() - started;
+  const direct = await measureDirect(warm);
   await warm.close();
-  const rows: WorkerBenchRow[] = [
-    { path: 'engine.generate (direct)', jobs: PROMPTS.length, tokensPerJob: tokens / PROMPTS.length, tokensPerSecond: Math.round((tokens / directMs) * 1000), ttftMs: Math.round(ttft / PROMPTS.length), msPerJob: Math.round(directMs / PROMPTS.length) },
-  ];
+  const rows: WorkerBenchRow[] = [{ path: 'engine.generate (direct)', ...direct }];
 
   // Through the endpoint, on a local network.
   const net = await startLocalnet({ rpcPort: 0, slotMs: 50 });
@@ -90,8 +94,8 @@ export async function measureWorker(): Promise<WorkerBench> {
     void deployed;
     const worker = await startWorker({ config, rpcUrl: net.rpcUrl, secrets, keypair: read('worker'), transport: counting, log: createLogger({ service: 'worker', write: () => undefined }) });
     const modelId = new Uint8Array(Buffer.from(worker.backend.models()[0].id, 'hex'));
-    ttft = 0;
-    tokens = 0;
+    let ttft = 0;
+    let tokens = 0;
     let endpointMs = 0;
     let envelopeBytes = 0;
     let resultBytes = 0;
@@ -128,7 +132,7 @@ export async function measureWorker(): Promise<WorkerBench> {
       { what: 'stream frames per job / bytes each beyond the text (46)', value: `${perJob(frames)} / 46` },
       { what: 'streamed text bytes per job', value: perJob(streamedBytes) },
       { what: 'result envelope bytes per job (base64)', value: perJob(resultBytes) },
-      { what: 'ms per job beyond direct generation (endpoint − direct)', value: Math.round(endpointMs / PROMPTS.length - directMs / PROMPTS.length) },
+      { what: 'ms per job beyond direct generation (endpoint − direct)', value: Math.round(endpointMs / PROMPTS.length - direct.msPerJob) },
     ];
     await worker.stop();
     return { rows, overhead: overhead.map((o) => ({ ...o })), model: { loadMs: Math.round(loadMs), rssMiB: Math.round(rssMiB * 10) / 10 } };
